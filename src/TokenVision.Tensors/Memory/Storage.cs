@@ -83,6 +83,9 @@ internal sealed unsafe class Storage
         }
     }
 
+    /// <summary>Current number of references.</summary>
+    public int RefCount => Volatile.Read(ref _refs);
+
     /// <summary>Byte length of the storage.</summary>
     public long ByteLength => (long)Length * DType.ElementSize();
 }
