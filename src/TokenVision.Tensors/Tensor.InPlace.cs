@@ -149,6 +149,9 @@ public sealed unsafe partial class Tensor
         return this;
     }
 
+    /// <summary>this += other on a fresh result tensor (no autograd check).</summary>
+    internal void AddInPlaceUnchecked(Tensor other) => InPlaceBinary<AddOp>(other, 1f);
+
     private void InPlaceBinary<TOp>(Tensor other, float alpha) where TOp : struct, IBinaryOp
     {
         RequireFloat("in-place arithmetic");

@@ -87,6 +87,17 @@ public static class GradCheck
         return w;
     }
 
+    /// <summary>A leaf holding a random permutation of values 0.1 apart (centred on 0), requiring grad.</summary>
+    public static Tensor Spaced(Generator g, params int[] shape)
+    {
+        var n = shape.Aggregate(1, (a, b) => a * b);
+        var perm = g.Permutation(n);
+        var t = Tensor.FromArray(perm.Select(i => (i - n / 2f) * 0.1f).ToArray(), shape);
+        TensorScope.Detach(t);
+        t.RequiresGrad = true;
+        return t;
+    }
+
     /// <summary>A leaf tensor with values uniform in [low, high), requiring grad.</summary>
     public static Tensor Leaf(Generator g, float low, float high, params int[] shape)
     {

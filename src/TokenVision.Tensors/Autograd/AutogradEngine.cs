@@ -26,7 +26,7 @@ internal static class AutogradEngine
         var seed = gradient ?? Tensor.OnesLike(root);
         if (root.GradFn is null)
         {
-            AccumulateLeaf(root, seed, ownsGradient: gradient is null);
+            AccumulateLeaf(root, gradient is null ? seed : seed.Detach());
             return;
         }
 
@@ -65,20 +65,22 @@ internal static class AutogradEngine
             var inputGrads = Derivatives.Compute(node, grad);
             if (!retainGraph)
                 node.Release();
-            var keepGrad = ReferenceEquals(grad, gradient);
+            // Every gradient handed on is a handle of its own, so releasing one never frees another's storage.
+            var handedOn = new List<Tensor>(inputGrads.Length);
             for (var i = 0; i < inputGrads.Length; i++)
             {
                 var g = inputGrads[i];
                 if (g is null || !node.NeedsGrad(i))
                     continue;
-                if (ReferenceEquals(g, grad))
-                    keepGrad = true;
+                if (ReferenceEquals(g, grad) || ReferenceEquals(g, gradient) || handedOn.Exists(h => ReferenceEquals(h, g)))
+                    g = g.Detach();
+                handedOn.Add(g);
                 if (!g.Shape.AsSpan().SequenceEqual(node.InputShapes[i]))
                     throw new InvalidOperationException(
                         $"internal autograd error: {node.Kind} produced a gradient of shape {g.Shape} for input {i} of shape {Tensor.FormatShape(node.InputShapes[i])}");
                 if (node.Leaves[i] is { } leaf)
                 {
-                    AccumulateLeaf(leaf, g, ownsGradient: !ReferenceEquals(g, grad) && !ReferenceEquals(g, gradient));
+                    AccumulateLeaf(leaf, g);
                     continue;
                 }
                 var next = node.NextFns[i]!;
@@ -86,8 +88,7 @@ internal static class AutogradEngine
                 {
                     pending[next] = existing.Add(g);
                     existing.Dispose();
-                    if (!ReferenceEquals(g, grad))
-                        g.Dispose();
+                    g.Dispose();
                 }
                 else
                 {
@@ -96,22 +97,29 @@ internal static class AutogradEngine
                 if (--dependencies[next] == 0)
                     ready.Enqueue(next, -next.Sequence);
             }
-            if (!keepGrad)
+            if (!ReferenceEquals(grad, gradient))
                 grad.Dispose();
         }
     }
 
-    private static void AccumulateLeaf(Tensor leaf, Tensor g, bool ownsGradient)
+    /// <summary>Adds <paramref name="g"/> (a handle the engine owns) into the leaf's gradient.</summary>
+    private static void AccumulateLeaf(Tensor leaf, Tensor g)
     {
         using var unscoped = TensorScope.Suspend();
         if (leaf.Grad is null || leaf.Grad.IsDisposed)
         {
             // The leaf gets storage of its own, so in-place updates of its gradient never touch another tensor.
-            leaf.Grad = ownsGradient && g.IsContiguous && g.Storage.RefCount == 1 ? TensorScope.Detach(g) : TensorScope.Detach(g.Clone());
+            if (g.IsContiguous && g.Storage.RefCount == 1)
+            {
+                leaf.Grad = TensorScope.Detach(g);
+                return;
+            }
+            leaf.Grad = TensorScope.Detach(g.Clone());
         }
         else
         {
             leaf.Grad.Add_(g);
         }
+        g.Dispose();
     }
 }

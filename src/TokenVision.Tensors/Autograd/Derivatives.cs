@@ -22,7 +22,7 @@ internal static unsafe class Derivatives
 
             // Binary
             OpKind.Add => [SumTo(g, n.InputShapes[0]), SumTo(g, n.InputShapes[1])],
-            OpKind.Sub => [SumTo(g, n.InputShapes[0]), n.NeedsGrad(1) ? Neg(SumTo(g, n.InputShapes[1])) : null],
+            OpKind.Sub => [SumTo(g, n.InputShapes[0]), n.NeedsGrad(1) ? SumToOwned(g.Neg(), n.InputShapes[1]) : null],
             OpKind.Mul => [n.NeedsGrad(0) ? SumToOwned(g * s[1], n.InputShapes[0]) : null,
                            n.NeedsGrad(1) ? SumToOwned(g * s[0], n.InputShapes[1]) : null],
             OpKind.Div => [n.NeedsGrad(0) ? SumToOwned(g / s[1], n.InputShapes[0]) : null,
@@ -219,6 +219,8 @@ internal static unsafe class Derivatives
     /// <summary>Gradients of the neural-network functions (convolution, pooling, normalisation, attention).</summary>
     private static Tensor?[] Functional(Node n, Tensor g) => n.Kind switch
     {
+        OpKind.Conv => TokenVision.Tensors.Functional.ConvBackward(n, g),
+        OpKind.MaxPool or OpKind.AvgPool or OpKind.AdaptiveAvgPool or OpKind.AdaptiveMaxPool => [TokenVision.Tensors.Functional.PoolBackward(n, g)],
         _ => throw new InvalidOperationException($"internal autograd error: no derivative for {n.Kind}"),
     };
 
@@ -245,12 +247,6 @@ internal static unsafe class Derivatives
         if (!ReferenceEquals(r, temp))
             temp.Dispose();
         return r;
-    }
-
-    private static Tensor Neg(Tensor t)
-    {
-        using (t)
-            return t.Neg();
     }
 
     internal static int[] Inverse(int[] perm)

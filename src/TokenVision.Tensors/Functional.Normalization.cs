@@ -1,0 +1,133 @@
+namespace TokenVision.Tensors;
+
+public static partial class Functional
+{
+    /// <summary>
+    /// Layer normalisation over the last <paramref name="normalizedShape"/>.Length dimensions:
+    /// (x - mean) / sqrt(var + eps) * weight + bias, with the biased variance.
+    /// </summary>
+    public static Tensor LayerNorm(Tensor x, ReadOnlySpan<int> normalizedShape, Tensor? weight = null, Tensor? bias = null, float eps = 1e-5f)
+    {
+        var k = normalizedShape.Length;
+        if (k == 0 || k > x.Rank || !x.ShapeArray.AsSpan(x.Rank - k).SequenceEqual(normalizedShape))
+            throw new ArgumentException($"LayerNorm: input {x.Shape} does not end in the normalized shape {Tensor.FormatShape(normalizedShape)}");
+        var dims = Enumerable.Range(x.Rank - k, k).ToArray();
+        using var mean = x.Mean(dims, keepDim: true);
+        using var centered = x - mean;
+        using var sq = centered.Square();
+        using var variance = sq.Mean(dims, keepDim: true);
+        using var veps = variance.Add(eps);
+        using var rstd = veps.Rsqrt();
+        var y = centered * rstd;
+        if (weight is not null)
+        {
+            using var yw = y;
+            y = yw * weight;
+        }
+        if (bias is not null)
+        {
+            using var yb = y;
+            y = yb + bias;
+        }
+        return y;
+    }
+
+    /// <summary>
+    /// Batch normalisation over dimension 1 of [N, C, ...]. In training the batch statistics normalise the input
+    /// and update <paramref name="runningMean"/>/<paramref name="runningVar"/> in place with
+    /// <paramref name="momentum"/> (running variance uses the unbiased estimate, as PyTorch); in evaluation the
+    /// running statistics are used.
+    /// </summary>
+    public static Tensor BatchNorm(Tensor x, Tensor? runningMean, Tensor? runningVar, Tensor? weight, Tensor? bias,
+        bool training, float momentum = 0.1f, float eps = 1e-5f)
+    {
+        if (x.Rank < 2)
+            throw new ArgumentException($"BatchNorm: input must be [N, C, ...], got {x.Shape}");
+        var c = x.ShapeArray[1];
+        var statShape = new int[x.Rank];
+        Array.Fill(statShape, 1);
+        statShape[1] = c;
+        var dims = Enumerable.Range(0, x.Rank).Where(d => d != 1).ToArray();
+        Tensor mean, rstd;
+        if (training || runningMean is null || runningVar is null)
+        {
+            var n = x.NumElements / Math.Max(c, 1);
+            if (training && n <= 1)
+                throw new ArgumentException($"BatchNorm: expected more than one value per channel when training, got input {x.Shape}");
+            mean = x.Mean(dims, keepDim: true);
+            using var centered0 = x - mean;
+            using var sq = centered0.Square();
+            using var variance = sq.Mean(dims, keepDim: true);
+            using (var veps = variance.Add(eps))
+                rstd = veps.Rsqrt();
+            if (training && runningMean is not null && runningVar is not null)
+            {
+                using var noGrad = Grad.Disabled();
+                using var m = mean.Reshape(c);
+                using var unbiased = variance.Reshape(c).Mul((float)n / Math.Max(n - 1, 1));
+                using var rm = runningMean.Mul(1 - momentum);
+                using var rm2 = rm.Add(m, momentum);
+                runningMean.Copy_(rm2);
+                using var rv = runningVar.Mul(1 - momentum);
+                using var rv2 = rv.Add(unbiased, momentum);
+                runningVar.Copy_(rv2);
+            }
+        }
+        else
+        {
+            mean = runningMean.Reshape(statShape);
+            using var rv = runningVar.Reshape(statShape);
+            using var veps = rv.Add(eps);
+            rstd = veps.Rsqrt();
+        }
+        using (mean)
+        using (rstd)
+        {
+            using var centered = x - mean;
+            var y = centered * rstd;
+            if (weight is not null)
+            {
+                using var w = weight.Reshape(statShape);
+                using var yw = y;
+                y = yw * w;
+            }
+            if (bias is not null)
+            {
+                using var b = bias.Reshape(statShape);
+                using var yb = y;
+                y = yb + b;
+            }
+            return y;
+        }
+    }
+
+    /// <summary>Group normalisation of [N, C, ...] over groups of C / <paramref name="numGroups"/> channels.</summary>
+    public static Tensor GroupNorm(Tensor x, int numGroups, Tensor? weight = null, Tensor? bias = null, float eps = 1e-5f)
+    {
+        if (x.Rank < 2)
+            throw new ArgumentException($"GroupNorm: input must be [N, C, ...], got {x.Shape}");
+        var n = x.ShapeArray[0];
+        var c = x.ShapeArray[1];
+        if (numGroups <= 0 || c % numGroups != 0)
+            throw new ArgumentException($"GroupNorm: {c} channels cannot be split into {numGroups} groups");
+        using var grouped = x.Reshape(n, numGroups, -1);
+        using var normalized = LayerNorm(grouped, [grouped.ShapeArray[2]], null, null, eps);
+        var y = normalized.Reshape(x.ShapeArray);
+        var statShape = new int[x.Rank];
+        Array.Fill(statShape, 1);
+        statShape[1] = c;
+        if (weight is not null)
+        {
+            using var w = weight.Reshape(statShape);
+            using var yw = y;
+            y = yw * w;
+        }
+        if (bias is not null)
+        {
+            using var b = bias.Reshape(statShape);
+            using var yb = y;
+            y = yb + b;
+        }
+        return y;
+    }
+}
