@@ -1,10 +1,15 @@
+using System.CommandLine;
+using TokenVision.Cli.Commands;
+
 namespace TokenVision.Cli;
 
 internal static class Program
 {
     private static int Main(string[] args)
     {
-        Console.WriteLine("tokenvision");
-        return args.Length == 0 ? 0 : 1;
+        var root = new RootCommand("tokenvision: vision transformers on a managed tensor engine");
+        root.Subcommands.Add(DemoCommand.Create());
+        root.Subcommands.Add(BenchCommand.Create());
+        return root.Parse(args).Invoke();
     }
 }

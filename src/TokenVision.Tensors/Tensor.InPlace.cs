@@ -149,6 +149,36 @@ public sealed unsafe partial class Tensor
         return this;
     }
 
+    /// <summary>Fills with uniform samples in [<paramref name="low"/>, <paramref name="high"/>).</summary>
+    public Tensor Uniform_(float low, float high, Generator generator) => FillRandom("Uniform_", s => FillUniform(s, low, high, generator));
+
+    /// <summary>Fills with normal samples.</summary>
+    public Tensor Normal_(float mean, float std, Generator generator) => FillRandom("Normal_", s => FillNormal(s, mean, std, generator));
+
+    /// <summary>Fills with normal samples redrawn until inside [<paramref name="a"/>, <paramref name="b"/>] (absolute bounds, as timm).</summary>
+    public Tensor TruncNormal_(float mean, float std, float a, float b, Generator generator) =>
+        FillRandom("TruncNormal_", s => FillTruncNormal(s, mean, std, a, b, generator));
+
+    private Tensor FillRandom(string op, SpanAction fill)
+    {
+        CheckInPlace(op);
+        RequireFloat(op);
+        if (IsContiguous)
+        {
+            fill(FloatSpan);
+        }
+        else
+        {
+            using var tmp = Empty(_shape);
+            fill(tmp.FloatSpan);
+            CopyElements(tmp);
+        }
+        BumpVersion();
+        return this;
+    }
+
+    private delegate void SpanAction(Span<float> span);
+
     /// <summary>this += other on a fresh result tensor (no autograd check).</summary>
     internal void AddInPlaceUnchecked(Tensor other) => InPlaceBinary<AddOp>(other, 1f);
 

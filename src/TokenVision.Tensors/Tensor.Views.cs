@@ -229,8 +229,8 @@ public sealed partial class Tensor
         return Record(ViewOf([.. shape], [.. strides], _offset), OpKind.View, null, [this]);
     }
 
-    /// <summary>A new handle on the same elements, recorded as an identity view.</summary>
-    internal Tensor Identity() => Record(ViewOf(_shape, _strides, _offset), OpKind.View, null, [this]);
+    /// <summary>A new handle on the same elements that stays in the autograd graph (for identity layers: the caller may dispose it freely).</summary>
+    public Tensor Identity() => Record(ViewOf(_shape, _strides, _offset), OpKind.View, null, [this]);
 
     /// <summary>A contiguous tensor with the same elements: a new handle on the same storage when already contiguous, else a copy.</summary>
     public Tensor Contiguous()

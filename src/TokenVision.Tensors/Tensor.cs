@@ -18,11 +18,11 @@ namespace TokenVision.Tensors;
 /// </remarks>
 public sealed unsafe partial class Tensor : IDisposable
 {
-    private readonly Storage _storage;
-    private readonly int[] _shape;
-    private readonly int[] _strides;
-    private readonly int _offset;
-    private readonly int _numel;
+    private Storage _storage;
+    private int[] _shape;
+    private int[] _strides;
+    private int _offset;
+    private int _numel;
     private bool _disposed;
     private bool _requiresGrad;
     internal TensorScope? Scope;
@@ -73,7 +73,7 @@ public sealed unsafe partial class Tensor : IDisposable
     }
 
     /// <summary>An unscoped handle to the same elements, used by autograd to keep saved tensors alive.</summary>
-    internal Tensor Alias()
+    internal Tensor SavedAlias()
     {
         ThrowIfDisposed();
         _storage.AddRef();
@@ -294,6 +294,27 @@ public sealed unsafe partial class Tensor : IDisposable
         for (var i = 0; i < src.Length; i++)
             result[i] = src[i] != 0;
         return result;
+    }
+
+    /// <summary>
+    /// Makes this tensor share <paramref name="source"/>'s elements (storage, shape, strides), like torch's
+    /// <c>set_</c>: used to load weights without copying (for example from a memory-mapped file). The autograd
+    /// flag of this tensor is kept; gradients recorded before the swap refer to the old values.
+    /// </summary>
+    public void Set_(Tensor source)
+    {
+        ThrowIfDisposed();
+        source.ThrowIfDisposed();
+        if (source.DType != DType)
+            throw new ArgumentException($"Set_: dtype {source.DType.Name()} differs from {DType.Name()}");
+        source._storage.AddRef();
+        var old = _storage;
+        _storage = source._storage;
+        _shape = (int[])source._shape.Clone();
+        _strides = (int[])source._strides.Clone();
+        _offset = source._offset;
+        _numel = source._numel;
+        old.Release();
     }
 
     // ---- lifetime ----------------------------------------------------------------------------------------------

@@ -50,7 +50,7 @@ internal sealed class Node
         _savedVersions = new int[tensors.Length];
         for (var i = 0; i < tensors.Length; i++)
         {
-            Saved[i] = tensors[i].Alias();
+            Saved[i] = tensors[i].SavedAlias();
             _savedVersions[i] = tensors[i].Version;
         }
     }
