@@ -4,7 +4,7 @@ namespace TokenVision.Cli.Commands;
 
 /// <summary>
 /// A built-in image classification task needing no files: 16x16 RGB images of horizontal stripes, vertical
-/// stripes, diagonal stripes or a checkerboard, with random period, phase, colours and noise.
+/// stripes, diagonal stripes or a checkerboard, with random period, phase, complementary colours and noise.
 /// </summary>
 internal static class SyntheticShapes
 {
@@ -25,7 +25,7 @@ internal static class SyntheticShapes
             var period = g.NextInt(3, 7);
             var phase = g.NextInt(0, period);
             Span<float> fg = [g.NextSingle(), g.NextSingle(), g.NextSingle()];
-            Span<float> bg = [g.NextSingle(), g.NextSingle(), g.NextSingle()];
+            Span<float> bg = [1 - fg[0], 1 - fg[1], 1 - fg[2]];
             for (var y = 0; y < Size; y++)
             {
                 for (var x = 0; x < Size; x++)
