@@ -40,6 +40,32 @@ public sealed unsafe partial class Tensor
         return t;
     }
 
+    /// <summary>
+    /// A contiguous tensor over memory this library does not own (for example a memory-mapped weight file), without
+    /// copying. <paramref name="owner"/> is kept alive as long as any tensor uses the memory; read-only memory refuses
+    /// in-place writes. The pointer must stay valid while <paramref name="owner"/> is alive.
+    /// </summary>
+    public static Tensor FromExternal(void* pointer, DType dtype, ReadOnlySpan<int> shape, object owner, bool readOnly = true)
+    {
+        ArgumentNullException.ThrowIfNull(owner);
+        if (pointer == null)
+            throw new ArgumentNullException(nameof(pointer));
+        if ((nint)pointer % dtype.ElementSize() != 0)
+            throw new ArgumentException($"FromExternal: address 0x{(nint)pointer:x} is not aligned to the {dtype.ElementSize()}-byte {dtype.Name()} element size");
+        var dims = shape.ToArray();
+        long n = 1;
+        foreach (var d in dims)
+        {
+            if (d < 0)
+                throw new ArgumentException($"FromExternal: negative dimension in {FormatShape(dims)}");
+            n *= d;
+        }
+        if (n > int.MaxValue)
+            throw new ArgumentException($"FromExternal: shape {FormatShape(dims)} is too large");
+        var storage = Memory.Storage.External((byte*)pointer, dtype, (int)n, owner, readOnly);
+        return OverStorage(storage, dims, ContiguousStrides(dims), 0);
+    }
+
     private static void CheckLength(Tensor t, int length)
     {
         if (t._numel != length)

@@ -315,3 +315,29 @@ public class TensorBasicsTests
         Assert.Equal(new[] { 1f, 0, 0, 0, 1, 0 }, e.ToArray());
     }
 }
+
+public class ExternalMemoryTests
+{
+    [Fact]
+    public unsafe void FromExternal_ViewsWithoutCopy_AndRefusesWrites()
+    {
+        var data = GC.AllocateArray<float>(6, pinned: true);
+        for (var i = 0; i < 6; i++)
+            data[i] = i;
+        fixed (float* p = data)
+        {
+            using var t = Tensor.FromExternal(p, DType.Float32, [2, 3], data);
+            Assert.Equal(new[] { 0f, 1, 2, 3, 4, 5 }, t.ToArray());
+            Assert.True(t.IsReadOnly);
+            data[4] = 40;
+            Assert.Equal(40f, t.ToArray()[4]);
+            Assert.Throws<InvalidOperationException>(() => t.Fill_(1f));
+            using var copy = t.Clone();
+            Assert.False(copy.IsReadOnly);
+            var target = Tensor.Zeros(2, 3);
+            target.Set_(t);
+            Assert.Equal(40f, target.ToArray()[4]);
+            Assert.True(target.IsReadOnly);
+        }
+    }
+}
