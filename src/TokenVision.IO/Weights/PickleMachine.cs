@@ -43,9 +43,6 @@ internal sealed class PickleMachine
         _budget = Math.Max(64L << 20, 64 * pickleLength);
     }
 
-    /// <summary>Number of objects created so far, a bound for later traversals of the result.</summary>
-    public long ObjectCount { get; private set; }
-
     /// <summary>Runs the pickle starting at <paramref name="position"/> up to its STOP opcode, leaving <paramref name="position"/> after it.</summary>
     public object? Load(ReadOnlySpan<byte> data, ref int position)
     {
@@ -267,7 +264,6 @@ internal sealed class PickleMachine
 
     private void Charge(long units)
     {
-        ObjectCount++;
         _budget -= units;
         if (_budget < 0)
             throw Malformed("pickle expands beyond its allocation budget (repeated references to large values)");
