@@ -15,7 +15,8 @@ namespace TokenVision.IO.Weights;
 /// <remarks>
 /// Storages resolve through persistent ids <c>('storage', torch.FloatStorage, key, location, numel)</c> to the zip member
 /// <c>&lt;archive&gt;/data/&lt;key&gt;</c> (or the legacy record). Every tensor anywhere in the checkpoint is validated when it is
-/// opened: its strided extent must lie inside its storage, the view must not overlap itself, and the storage must hold
+/// opened: its strided extent must lie inside its storage, it may not have more elements than that extent (no expanded
+/// stride-0 views), and the storage must hold
 /// the bytes its id declares. Contiguous tensors in stored members are served from the memory mapping without copying;
 /// strided views are materialised row-major on read.
 /// </remarks>
@@ -498,15 +499,11 @@ public sealed class TorchCheckpointReader : ITensorSource
                 return;
             if (last >= tensor.Storage.ElementCount)
                 throw new WeightFormatException(path, at, $"storage too short: size {shapeText}, stride {strideText}, offset {tensor.StorageOffset} reach element {last} but storage '{tensor.Storage.Key}' has {tensor.Storage.ElementCount}");
-            // Non-overlapping: ordered by stride, each dimension must step over everything the smaller ones cover.
-            var dims = Enumerable.Range(0, tensor.Shape.Length).Where(d => tensor.Shape[d] > 1).OrderBy(d => tensor.Strides[d]).ToArray();
-            long covered = 1;
-            foreach (var d in dims)
-            {
-                if (tensor.Strides[d] < covered)
-                    throw new WeightFormatException(path, at, $"size {shapeText} stride {strideText} describes a self-overlapping (expanded) view, which is not supported");
-                covered = tensor.Strides[d] * tensor.Shape[d];
-            }
+            // Materialising must stay within the storage's size: an expanded (stride-0, broadcast) view could otherwise turn
+            // a 4-byte storage into terabytes. Views that touch each element at most once always pass.
+            var span = last - tensor.StorageOffset + 1;
+            if (count > span)
+                throw new WeightFormatException(path, at, $"size {shapeText} stride {strideText} is an expanded (self-overlapping) view of {count} elements over {span} storage elements, which is not supported");
             if (!storages.ContainsKey(tensor.Storage.Key))
                 throw new WeightFormatException(path, at, $"storage '{tensor.Storage.Key}' has no data");
         }

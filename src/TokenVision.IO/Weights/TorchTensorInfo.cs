@@ -2,7 +2,8 @@ namespace TokenVision.IO.Weights;
 
 /// <summary>
 /// A tensor rebuilt (as a description only) from <c>torch._utils._rebuild_tensor_v2(storage, offset, size, stride, ...)</c>:
-/// a strided view of <see cref="Storage"/>. Views never overlap themselves (checked when the checkpoint is read).
+/// a strided view of <see cref="Storage"/>. A view never has more elements than the storage span it covers (checked when the
+/// checkpoint is read, so expanded stride-0 views are refused).
 /// </summary>
 /// <param name="Storage">The storage holding the elements.</param>
 /// <param name="StorageOffset">Offset of the first element, in elements.</param>
