@@ -194,6 +194,11 @@ public sealed class SafetensorsReader : ITensorSource
         {
             throw new WeightFormatException(path, key, $"header is not valid JSON: {e.Message}", e);
         }
+        catch (InvalidOperationException e)
+        {
+            // Utf8JsonReader.GetString reports strings that are not valid UTF-8 this way.
+            throw new WeightFormatException(path, key, $"header is not valid UTF-8 JSON: {e.Message}", e);
+        }
 
         CheckTiling(path, entries, offsets, dataLength);
         return (headerLength, entries.ToArray(), offsets.Select(static o => o.Begin).ToArray(), metadata);

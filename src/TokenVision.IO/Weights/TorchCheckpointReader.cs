@@ -188,7 +188,8 @@ public sealed class TorchCheckpointReader : ITensorSource
             view = default;
             return false;
         }
-        var offset = slot.FileOffset + tensor.StorageOffset * tensor.DType.ItemSize();
+        // An empty tensor may carry any storage offset; point its (zero-length) view at the storage start.
+        var offset = slot.FileOffset + (_entries[i].ByteLength == 0 ? 0 : tensor.StorageOffset * tensor.DType.ItemSize());
         view = new MappedTensorView(_file.Address(offset), offset, _entries[i].ByteLength);
         return true;
     }

@@ -220,6 +220,22 @@ public sealed class TorchCheckpointTests
     }
 
     [Fact]
+    public void EmptyTensorWithAnOffsetPastItsStorage_HasAnEmptyView()
+    {
+        // Found by fuzzing: a zero-element tensor may carry any storage offset.
+        using var dir = new TempDir();
+        var storage = new TestStorage("0", WeightDType.F32, MemoryMarshal.AsBytes<float>([1f]).ToArray());
+        var path = dir.Write("empty.pth", TorchSaveWriter.Zip(new TestDict { { "e", new TestTensor(storage, 1000, [0, 4], [4, 1]) } }));
+        using var reader = TorchCheckpointReader.Open(path);
+        Assert.True(reader.GetBytes("e").IsEmpty);
+        Assert.Empty(reader.ReadFloat32("e"));
+        Assert.True(reader.TryGetMappedView("e", out var view));
+        Assert.Equal(0, view.ByteLength);
+        Assert.True(reader.TryGetFloat32Memory("e", out var memory));
+        Assert.True(memory.IsEmpty);
+    }
+
+    [Fact]
     public void WeightFile_ChoosesTheReaderByContent()
     {
         using var dir = new TempDir();
