@@ -6,7 +6,10 @@ namespace TokenVision.IO.Weights;
 /// A read-only set of named tensors from one weight file (safetensors or a PyTorch checkpoint), in file order.
 /// Readers own their file mapping: spans, memories and <see cref="MappedTensorView"/>s are valid until <see cref="IDisposable.Dispose"/>.
 /// </summary>
-/// <remarks>All multi-byte data is little-endian, as both formats store it; reads and conversions assume a little-endian host.</remarks>
+/// <remarks>
+/// All multi-byte data is little-endian, as both formats store it; reads and conversions assume a little-endian host.
+/// Readers are immutable after opening and safe for concurrent reads.
+/// </remarks>
 public interface ITensorSource : IDisposable
 {
     /// <summary>The file the tensors come from, as used in error messages.</summary>

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Globalization;
 using System.Numerics;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace TokenVision.IO.Weights;
@@ -12,7 +13,7 @@ namespace TokenVision.IO.Weights;
 /// Nothing from the file is executed or reflected into .NET types.
 /// </summary>
 /// <remarks>
-/// Allocation is bounded by a budget proportional to the pickle's length (so a small file cannot expand into gigabytes
+/// Allocation is bounded by a budget of 64 units (about bytes) per pickle byte, between 64 MiB and 4 GiB (so a small file cannot expand into gigabytes
 /// through memo references), text integers are limited to 4300 digits as in CPython, and every length is checked
 /// against the bytes that remain.
 /// </remarks>
@@ -40,7 +41,7 @@ internal sealed class PickleMachine
         _file = file;
         _where = where;
         _persistentLoad = persistentLoad;
-        _budget = Math.Max(64L << 20, 64 * pickleLength);
+        _budget = 64 * Math.Clamp(pickleLength, 1L << 20, 64L << 20);
     }
 
     /// <summary>Runs the pickle starting at <paramref name="position"/> up to its STOP opcode, leaving <paramref name="position"/> after it.</summary>
@@ -239,7 +240,7 @@ internal sealed class PickleMachine
     {
         if (_stack.Count - MarkBase < n)
             throw Malformed("stack underflow");
-        var items = _stack.GetRange(_stack.Count - n, n).ToArray();
+        var items = CollectionsMarshal.AsSpan(_stack)[^n..].ToArray();
         _stack.RemoveRange(_stack.Count - n, n);
         return items;
     }
@@ -250,7 +251,7 @@ internal sealed class PickleMachine
             throw Malformed("no MARK on the stack");
         var start = _marks[^1];
         _marks.RemoveAt(_marks.Count - 1);
-        var items = _stack.GetRange(start, _stack.Count - start).ToArray();
+        var items = CollectionsMarshal.AsSpan(_stack)[start..].ToArray();
         _stack.RemoveRange(start, _stack.Count - start);
         return items;
     }
