@@ -16,9 +16,8 @@ namespace TokenVision.IO.Weights;
 /// Storages resolve through persistent ids <c>('storage', torch.FloatStorage, key, location, numel)</c> to the zip member
 /// <c>&lt;archive&gt;/data/&lt;key&gt;</c> (or the legacy record). Every tensor anywhere in the checkpoint is validated when it is
 /// opened: its strided extent must lie inside its storage, it may not have more elements than that extent (no expanded
-/// stride-0 views), and the storage must hold
-/// the bytes its id declares. Contiguous tensors in stored members are served from the memory mapping without copying;
-/// strided views are materialised row-major on read.
+/// stride-0 views), and the storage must hold the bytes its id declares. Contiguous tensors in stored members are served
+/// from the memory mapping without copying; strided views are materialised row-major on read.
 /// </remarks>
 public sealed class TorchCheckpointReader : ITensorSource
 {
