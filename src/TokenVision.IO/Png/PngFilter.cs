@@ -59,6 +59,56 @@ internal static class PngFilter
         }
     }
 
+    /// <summary>
+    /// Filters a row for encoding: <c>dst[i] = cur[i] - predictor(cur[i - bpp], prev[i], prev[i - bpp])</c> mod 256,
+    /// the inverse of <see cref="Unfilter"/>. <paramref name="prev"/> is the row above (all 0 for the first row).
+    /// </summary>
+    public static void Apply(int filter, ReadOnlySpan<byte> cur, ReadOnlySpan<byte> prev, Span<byte> dst, int bpp)
+    {
+        var n = cur.Length;
+        dst = dst[..n];
+        prev = prev[..n];
+        var head = Math.Min(bpp, n);
+        switch (filter)
+        {
+            case None:
+                cur.CopyTo(dst);
+                break;
+            case Sub:
+                cur[..head].CopyTo(dst);
+                for (var i = bpp; i < n; i++)
+                    dst[i] = (byte)(cur[i] - cur[i - bpp]);
+                break;
+            case Up:
+                for (var i = 0; i < n; i++)
+                    dst[i] = (byte)(cur[i] - prev[i]);
+                break;
+            case Average:
+                for (var i = 0; i < head; i++)
+                    dst[i] = (byte)(cur[i] - (prev[i] >> 1));
+                for (var i = bpp; i < n; i++)
+                    dst[i] = (byte)(cur[i] - ((cur[i - bpp] + prev[i]) >> 1));
+                break;
+            case Paeth:
+                for (var i = 0; i < head; i++)
+                    dst[i] = (byte)(cur[i] - prev[i]);
+                for (var i = bpp; i < n; i++)
+                    dst[i] = (byte)(cur[i] - PaethPredictor(cur[i - bpp], prev[i], prev[i - bpp]));
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(filter), filter, "PNG filter types are 0 to 4");
+        }
+    }
+
+    /// <summary>The adaptive-filter cost of a filtered row: the sum of its bytes read as signed values, in absolute value.</summary>
+    public static long SumOfAbsoluteDifferences(ReadOnlySpan<byte> filtered)
+    {
+        long sum = 0;
+        foreach (var b in filtered)
+            sum += Math.Abs((int)(sbyte)b);
+        return sum;
+    }
+
     /// <summary>The Paeth predictor of the specification: <c>a</c>, <c>b</c> or <c>c</c>, whichever is nearest to <c>a + b - c</c>.</summary>
     public static int PaethPredictor(int a, int b, int c)
     {
