@@ -9,9 +9,15 @@ internal static class PngAdler32
     private const int BlockLength = 5552;
 
     /// <summary>The Adler-32 of <paramref name="data"/>.</summary>
-    public static uint Compute(ReadOnlySpan<byte> data)
+    public static uint Compute(ReadOnlySpan<byte> data) => PngKernels.Adler32(1, data);
+
+    /// <summary>The Adler-32 of <paramref name="data"/>, one byte at a time (reference for the vector path).</summary>
+    public static uint ComputeScalar(ReadOnlySpan<byte> data) => UpdateScalar(1, data);
+
+    /// <summary>Continues the checksum <paramref name="adler"/> over <paramref name="data"/>, one byte at a time.</summary>
+    public static uint UpdateScalar(uint adler, ReadOnlySpan<byte> data)
     {
-        uint a = 1, b = 0;
+        uint a = adler & 0xFFFF, b = adler >> 16;
         while (data.Length > 0)
         {
             var block = data[..Math.Min(data.Length, BlockLength)];

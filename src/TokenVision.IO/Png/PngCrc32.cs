@@ -9,7 +9,10 @@ internal static class PngCrc32
     public static uint Compute(ReadOnlySpan<byte> data) => ~Update(0xFFFFFFFFu, data);
 
     /// <summary>Continues a running (pre-inverted) CRC over <paramref name="data"/>.</summary>
-    public static uint Update(uint crc, ReadOnlySpan<byte> data)
+    public static uint Update(uint crc, ReadOnlySpan<byte> data) => PngKernels.Crc32(crc, data);
+
+    /// <summary>Continues a running (pre-inverted) CRC over <paramref name="data"/> with the tables only (reference for the vector path).</summary>
+    public static uint UpdateScalar(uint crc, ReadOnlySpan<byte> data)
     {
         var t = s_table.AsSpan(0, 8 * 256);
         while (data.Length >= 8)

@@ -95,12 +95,12 @@ public static class PngDecoder
                     if (converter.IsIdentity)
                     {
                         var dst = pixels.AsSpan(y * outRow, outRow);
-                        PngFilter.Unfilter(filter, src, dst, prev, bpp);
+                        PngKernels.Unfilter(filter, src, dst, prev, bpp);
                         prev = dst;
                     }
                     else
                     {
-                        PngFilter.Unfilter(filter, src, src, prev, bpp);
+                        PngKernels.Unfilter(filter, src, src, prev, bpp);
                         converter.Convert(src, pixels.AsSpan(y * outRow, outRow), width, y);
                         prev = src;
                     }
@@ -181,7 +181,7 @@ public static class PngDecoder
                     if (filter > PngFilter.Paeth)
                         throw BadFilter(source, filter, y, header.Interlaced ? pass + 1 : 0);
                     var row = raw.AsSpan(offset + 1, rowBytes);
-                    PngFilter.Unfilter(filter, row, row, prev, bpp);
+                    PngKernels.Unfilter(filter, row, row, prev, bpp);
                     action(row, pass, y, pw);
                     prev = row;
                 }

@@ -10,10 +10,15 @@ namespace TokenVision.IO.Png;
 /// </summary>
 internal sealed class PngPixelConverter
 {
+    // Unpack tables by bit depth 1, 2, 4 (indices 0, 1, 2 scaled for gray; 3, 4, 5 unscaled for palette indices), built on first use.
+    private static readonly ulong[]?[] s_unpackTables = new ulong[]?[6];
+
     private readonly int _bitDepth;
     private readonly int _colorType;
-    private readonly byte[] _palette = [];
+    private readonly uint[] _palette = [];
     private readonly int _paletteCount;
+    private readonly ulong[] _unpack = [];
+    private readonly byte[] _indices = [];
     private readonly string _source;
 
     /// <summary>Prepares the conversion for <paramref name="header"/>; <paramref name="plte"/> and <paramref name="trns"/> are the chunk payloads (empty when absent).</summary>
@@ -33,14 +38,20 @@ internal sealed class PngPixelConverter
         if (header.ColorType == PngHeader.Palette)
         {
             _paletteCount = plte.Length / 3;
-            _palette = new byte[256 * 4];
+            _palette = new uint[256];
             for (var i = 0; i < _paletteCount; i++)
             {
-                _palette[4 * i] = plte[3 * i];
-                _palette[4 * i + 1] = plte[3 * i + 1];
-                _palette[4 * i + 2] = plte[3 * i + 2];
-                _palette[4 * i + 3] = i < trns.Length ? trns[i] : (byte)255;
+                var alpha = i < trns.Length ? trns[i] : 255u;
+                _palette[i] = plte[3 * i] | (uint)plte[3 * i + 1] << 8 | (uint)plte[3 * i + 2] << 16 | alpha << 24;
             }
+        }
+        if (header.BitDepth < 8)
+        {
+            // 1/2/4-bit gray is scaled to 0..255 as PIL does (x 255, 85, 17); palette indices are unpacked unscaled.
+            var table = header.BitDepth / 2 + (header.ColorType == PngHeader.Palette ? 3 : 0);
+            _unpack = s_unpackTables[table] ??= BuildUnpackTable(header.BitDepth, header.ColorType == PngHeader.Palette ? 1 : 255 / ((1 << header.BitDepth) - 1));
+            if (header.ColorType == PngHeader.Palette)
+                _indices = new byte[header.Width + 8];
         }
     }
 
@@ -62,15 +73,18 @@ internal sealed class PngPixelConverter
             row[..(width * Channels)].CopyTo(dst);
             return;
         }
-        if (_colorType == PngHeader.Palette)
+        if (_colorType != PngHeader.Palette)
         {
-            if (_bitDepth == 8)
-                ExpandPalette8(row, dst, width, y);
-            else
-                ExpandPalettePacked(row, dst, width, y);
+            Unpack(row, dst[..width]);
             return;
         }
-        ExpandGrayPacked(row, dst, width);
+        if (_bitDepth < 8)
+        {
+            var indices = _indices.AsSpan(0, width);
+            Unpack(row, indices);
+            row = indices;
+        }
+        ExpandPalette(row[..width], dst[..(width * Channels)], y);
     }
 
     /// <summary>Reads <c>dst.Length</c> big-endian 16-bit samples from <paramref name="row"/>.</summary>
@@ -81,67 +95,59 @@ internal sealed class PngPixelConverter
             dst[i] = BinaryPrimitives.ReadUInt16BigEndian(row[(2 * i)..]);
     }
 
-    private void ExpandPalette8(ReadOnlySpan<byte> row, Span<byte> dst, int width, int y)
-    {
-        var palette = _palette.AsSpan();
-        row = row[..width];
-        if (Model == ColorModel.Rgba)
-        {
-            dst = dst[..(4 * width)];
-            for (var x = 0; x < row.Length; x++)
-            {
-                var index = row[x];
-                if (index >= _paletteCount)
-                    throw BadIndex(index, x, y);
-                palette.Slice(4 * index, 4).CopyTo(dst[(4 * x)..]);
-            }
-        }
-        else
-        {
-            dst = dst[..(3 * width)];
-            for (var x = 0; x < row.Length; x++)
-            {
-                var index = row[x];
-                if (index >= _paletteCount)
-                    throw BadIndex(index, x, y);
-                var o = 3 * x;
-                var p = 4 * index;
-                dst[o] = palette[p];
-                dst[o + 1] = palette[p + 1];
-                dst[o + 2] = palette[p + 2];
-            }
-        }
-    }
-
-    private void ExpandPalettePacked(ReadOnlySpan<byte> row, Span<byte> dst, int width, int y)
+    /// <summary>Looks every index up in the palette; the last whole entry is written with a 4-byte store that may spill into the next pixel, which is rewritten after.</summary>
+    private void ExpandPalette(ReadOnlySpan<byte> indices, Span<byte> dst, int y)
     {
         var palette = _palette.AsSpan();
         var channels = Channels;
-        var bits = _bitDepth;
-        var mask = (1 << bits) - 1;
-        var perByte = 8 / bits;
-        for (var x = 0; x < width; x++)
+        var x = 0;
+        for (; x < indices.Length && channels * x + 4 <= dst.Length; x++)
         {
-            var shift = 8 - bits * (x % perByte + 1);
-            var index = (row[x / perByte] >> shift) & mask;
+            var index = indices[x];
             if (index >= _paletteCount)
                 throw BadIndex(index, x, y);
-            palette.Slice(4 * index, channels).CopyTo(dst[(channels * x)..]);
+            BinaryPrimitives.WriteUInt32LittleEndian(dst[(channels * x)..], palette[index]);
+        }
+        for (; x < indices.Length; x++)
+        {
+            var index = indices[x];
+            if (index >= _paletteCount)
+                throw BadIndex(index, x, y);
+            var entry = palette[index];
+            for (var c = 0; c < channels; c++)
+                dst[channels * x + c] = (byte)(entry >> (8 * c));
         }
     }
 
-    private void ExpandGrayPacked(ReadOnlySpan<byte> row, Span<byte> dst, int width)
+    /// <summary>Splits packed 1/2/4-bit samples into one byte each through the table (8 output bytes are stored per input byte while they fit).</summary>
+    private void Unpack(ReadOnlySpan<byte> row, Span<byte> dst)
     {
-        var bits = _bitDepth;
-        var mask = (1 << bits) - 1;
-        var scale = 255 / mask;
-        var perByte = 8 / bits;
-        dst = dst[..width];
-        for (var x = 0; x < dst.Length; x++)
+        var table = _unpack.AsSpan(0, 256);
+        var perByte = 8 / _bitDepth;
+        var x = 0;
+        var i = 0;
+        for (; x + 8 <= dst.Length; x += perByte, i++)
+            BinaryPrimitives.WriteUInt64LittleEndian(dst[x..], table[row[i]]);
+        for (; x < dst.Length; i++)
         {
-            var shift = 8 - bits * (x % perByte + 1);
-            dst[x] = (byte)(((row[x / perByte] >> shift) & mask) * scale);
+            var expanded = table[row[i]];
+            for (var k = 0; k < perByte && x < dst.Length; k++, x++)
+                dst[x] = (byte)(expanded >> (8 * k));
         }
+    }
+
+    private static ulong[] BuildUnpackTable(int bits, int scale)
+    {
+        var table = new ulong[256];
+        var mask = (1 << bits) - 1;
+        for (var v = 0; v < 256; v++)
+        {
+            ulong expanded = 0;
+            for (var k = 0; k < 8 / bits; k++)
+                expanded |= (ulong)(((v >> (8 - bits * (k + 1))) & mask) * scale) << (8 * k);
+            table[v] = expanded;
+        }
+        return table;
     }
 
     private ImageDecodeException BadIndex(int index, int x, int y) =>

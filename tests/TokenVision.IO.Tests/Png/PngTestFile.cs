@@ -5,7 +5,7 @@ using System.Text;
 namespace TokenVision.IO.Tests.Png;
 
 /// <summary>
-/// Builds PNG files for tests, independently of the library's codec: bitwise CRC, a plain scalar filter,
+/// Builds PNG files for tests, independently of the library's codec: table CRC, a plain scalar filter,
 /// sample packing for every bit depth and Adam7 pass splitting.
 /// </summary>
 internal static class PngTestFile
@@ -19,15 +19,20 @@ internal static class PngTestFile
 
     public static int SamplesPerPixel(int colorType) => colorType switch { 2 => 3, 4 => 2, 6 => 4, _ => 1 };
 
+    private static readonly uint[] s_crcTable = Enumerable.Range(0, 256).Select(n =>
+    {
+        var c = (uint)n;
+        for (var k = 0; k < 8; k++)
+            c = (c & 1) != 0 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+        return c;
+    }).ToArray();
+
+    /// <summary>CRC-32 of the PNG specification's sample code: one table lookup per byte.</summary>
     public static uint Crc(ReadOnlySpan<byte> data)
     {
         var crc = 0xFFFFFFFFu;
         foreach (var b in data)
-        {
-            crc ^= b;
-            for (var k = 0; k < 8; k++)
-                crc = (crc & 1) != 0 ? 0xEDB88320u ^ (crc >> 1) : crc >> 1;
-        }
+            crc = s_crcTable[(crc ^ b) & 0xFF] ^ (crc >> 8);
         return ~crc;
     }
 
