@@ -96,8 +96,8 @@ public static class PngEncoder
                 for (var filter = PngFilter.None; filter <= PngFilter.Paeth; filter++)
                 {
                     trial[0] = (byte)filter;
-                    PngFilter.Apply(filter, cur, prev, trial.AsSpan(1), bpp);
-                    var cost = PngFilter.SumOfAbsoluteDifferences(trial.AsSpan(1));
+                    PngKernels.Filter(filter, cur, prev, trial.AsSpan(1), bpp);
+                    var cost = PngKernels.SumOfAbsoluteValues(trial.AsSpan(1));
                     if (cost < bestCost)
                     {
                         bestCost = cost;

@@ -43,6 +43,28 @@ public sealed class PngKernelsTests
 
     [Theory]
     [MemberData(nameof(FiltersAndStrides))]
+    public void Filter_AndCost_MatchTheScalarReference_AtEveryLength(int filter, int bpp)
+    {
+        var random = new Random(500 + filter * 10 + bpp);
+        for (var n = 0; n <= 3 * 16 + 8; n++)
+        {
+            var cur = new byte[n];
+            var prev = new byte[n];
+            random.NextBytes(cur);
+            random.NextBytes(prev);
+            var expected = new byte[n];
+            PngFilter.Apply(filter, cur, prev, expected, bpp);
+
+            var actual = new byte[n];
+            PngKernels.Filter(filter, cur, prev, actual, bpp);
+
+            Assert.Equal(expected, actual);
+            Assert.Equal(PngFilter.SumOfAbsoluteDifferences(expected), PngKernels.SumOfAbsoluteValues(expected));
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(FiltersAndStrides))]
     public void Unfilter_InvertsApply_OnLongRows(int filter, int bpp)
     {
         var random = new Random(99 + filter * 10 + bpp);
