@@ -53,7 +53,7 @@ public static class PngDecoder
         var chunks = ReadChunks(data, options, source);
         var header = chunks.Header;
         var converter = new PngPixelConverter(header, data.Slice(chunks.PlteOffset, chunks.PlteLength),
-            data.Slice(chunks.TrnsOffset, chunks.TrnsLength), chunks.TrnsLength >= 0 && chunks.HasTrns, source);
+            data.Slice(chunks.TrnsOffset, chunks.TrnsLength), chunks.HasTrns, source);
         var rawLength = RawLength(header, source);
         var samples = (long)header.Width * header.Height * converter.Channels;
         if (samples > Array.MaxLength)
@@ -74,85 +74,83 @@ public static class PngDecoder
 
     private static Image Reconstruct8(byte[] raw, PngHeader header, PngPixelConverter converter, string source)
     {
-        int width = header.Width, height = header.Height, channels = converter.Channels, bpp = header.FilterStride;
+        int width = header.Width, height = header.Height, channels = converter.Channels;
         var pixels = GC.AllocateUninitializedArray<byte>(checked(width * height * channels));
-        if (!header.Interlaced)
+        var outRow = width * channels;
+        if (header.Interlaced)
         {
-            var rowBytes = (int)header.RowBytes(width);
-            var zero = ArrayPool<byte>.Shared.Rent(rowBytes);
-            try
+            var passRow = new byte[outRow];
+            ForEachPassRow(raw, header, source, (row, pass, py, pw) =>
             {
-                Array.Clear(zero, 0, rowBytes);
-                ReadOnlySpan<byte> prev = zero.AsSpan(0, rowBytes);
-                var outRow = width * channels;
-                for (var y = 0; y < height; y++)
-                {
-                    var start = y * (rowBytes + 1);
-                    var filter = raw[start];
-                    if (filter > PngFilter.Paeth)
-                        throw BadFilter(source, filter, y);
-                    var src = raw.AsSpan(start + 1, rowBytes);
-                    if (converter.IsIdentity)
-                    {
-                        var dst = pixels.AsSpan(y * outRow, outRow);
-                        PngKernels.Unfilter(filter, src, dst, prev, bpp);
-                        prev = dst;
-                    }
-                    else
-                    {
-                        PngKernels.Unfilter(filter, src, src, prev, bpp);
-                        converter.Convert(src, pixels.AsSpan(y * outRow, outRow), width, y);
-                        prev = src;
-                    }
-                }
-            }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(zero);
-            }
-            return new Image(width, height, converter.Model, pixels);
+                converter.Convert(row, passRow, pw, py);
+                Scatter<byte>(passRow, pixels, header, channels, pass, py, pw);
+            });
         }
-
-        var passRow = new byte[width * channels];
-        ForEachPassRow(raw, header, source, (row, pass, py, pw) =>
+        else if (converter.IsIdentity)
         {
-            converter.Convert(row, passRow, pw, py);
-            var y = PassY0[pass] + py * PassDy[pass];
-            var dx = PassDx[pass];
-            var o = (y * width + PassX0[pass]) * channels;
-            for (var x = 0; x < pw; x++, o += dx * channels)
-            {
-                for (var c = 0; c < channels; c++)
-                    pixels[o + c] = passRow[x * channels + c];
-            }
-        });
+            UnfilterInto(raw, pixels, header, source);
+        }
+        else
+        {
+            ForEachPassRow(raw, header, source, (row, _, y, _) => converter.Convert(row, pixels.AsSpan(y * outRow, outRow), width, y));
+        }
         return new Image(width, height, converter.Model, pixels);
+    }
+
+    /// <summary>8-bit gray, gray+alpha, RGB or RGBA without interlace: rows are reconstructed straight into the output, each predicted from the output row above.</summary>
+    private static void UnfilterInto(byte[] raw, byte[] pixels, PngHeader header, string source)
+    {
+        var rowBytes = (int)header.RowBytes(header.Width);
+        var zero = ArrayPool<byte>.Shared.Rent(rowBytes);
+        try
+        {
+            Array.Clear(zero, 0, rowBytes);
+            ReadOnlySpan<byte> prev = zero.AsSpan(0, rowBytes);
+            for (var y = 0; y < header.Height; y++)
+            {
+                var start = y * (rowBytes + 1);
+                var filter = raw[start];
+                if (filter > PngFilter.Paeth)
+                    throw BadFilter(source, filter, y);
+                var dst = pixels.AsSpan(y * rowBytes, rowBytes);
+                PngKernels.Unfilter(filter, raw.AsSpan(start + 1, rowBytes), dst, prev, header.FilterStride);
+                prev = dst;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(zero);
+        }
+    }
+
+    /// <summary>Copies the <paramref name="pw"/> pixels of row <paramref name="py"/> of Adam7 pass <paramref name="pass"/> to their places in the image.</summary>
+    private static void Scatter<T>(ReadOnlySpan<T> passRow, Span<T> pixels, PngHeader header, int channels, int pass, int py, int pw)
+    {
+        var y = PassY0[pass] + py * PassDy[pass];
+        var step = PassDx[pass] * channels;
+        var o = (y * header.Width + PassX0[pass]) * channels;
+        for (var x = 0; x < pw; x++, o += step)
+            passRow.Slice(x * channels, channels).CopyTo(pixels[o..]);
     }
 
     private static Image Reconstruct16(byte[] raw, PngHeader header, PngPixelConverter converter, string source)
     {
         int width = header.Width, height = header.Height, channels = converter.Channels;
         var pixels = GC.AllocateUninitializedArray<ushort>(checked(width * height * channels));
-        if (!header.Interlaced)
+        var outRow = width * channels;
+        if (header.Interlaced)
         {
-            var outRow = width * channels;
-            ForEachPassRow(raw, header, source, (row, _, y, _) => PngPixelConverter.Convert16(row, pixels.AsSpan(y * outRow, outRow)));
-            return new Image(width, height, converter.Model, pixels);
-        }
-
-        var passRow = new ushort[width * channels];
-        ForEachPassRow(raw, header, source, (row, pass, py, pw) =>
-        {
-            PngPixelConverter.Convert16(row, passRow.AsSpan(0, pw * channels));
-            var y = PassY0[pass] + py * PassDy[pass];
-            var dx = PassDx[pass];
-            var o = (y * width + PassX0[pass]) * channels;
-            for (var x = 0; x < pw; x++, o += dx * channels)
+            var passRow = new ushort[outRow];
+            ForEachPassRow(raw, header, source, (row, pass, py, pw) =>
             {
-                for (var c = 0; c < channels; c++)
-                    pixels[o + c] = passRow[x * channels + c];
-            }
-        });
+                PngPixelConverter.Convert16(row, passRow.AsSpan(0, pw * channels));
+                Scatter<ushort>(passRow, pixels, header, channels, pass, py, pw);
+            });
+        }
+        else
+        {
+            ForEachPassRow(raw, header, source, (row, _, y, _) => PngPixelConverter.Convert16(row, pixels.AsSpan(y * outRow, outRow)));
+        }
         return new Image(width, height, converter.Model, pixels);
     }
 

@@ -9,6 +9,8 @@ namespace TokenVision.Benchmarks.IO.Png;
 /// decode fixtures and the PNG photos; compare with PIL's <c>Image.open(io.BytesIO(data)).load()</c> on the same files.
 /// </summary>
 [MemoryDiagnoser]
+[MinColumn]
+[MedianColumn]
 public class PngDecodeBenchmarks
 {
     private byte[] _data = [];
