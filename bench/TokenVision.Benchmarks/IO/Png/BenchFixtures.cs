@@ -3,6 +3,7 @@ namespace TokenVision.Benchmarks.IO.Png;
 /// <summary>Finds the read-only reference data (<c>shared/fixtures</c>) for benchmarks: <c>TOKENVISION_SHARED</c>, else the nearest ancestor folder holding <c>shared/fixtures</c>.</summary>
 internal static class BenchFixtures
 {
+    /// <summary>The absolute path of <c>fixtures/relative</c>.</summary>
     public static string Path(string relative)
     {
         var env = Environment.GetEnvironmentVariable("TOKENVISION_SHARED");

@@ -19,6 +19,7 @@ public class PngDecodeBenchmarks
     [ParamsSource(nameof(Files))]
     public string File { get; set; } = "";
 
+    /// <summary>The PNG decode fixtures and the PNG photos.</summary>
     public static IEnumerable<string> Files =>
     [
         "decode/png_bilevel.png", "decode/png_gray16.png", "decode/png_gray8.png", "decode/png_gray_alpha.png",
@@ -27,9 +28,11 @@ public class PngDecodeBenchmarks
         "photos/astronaut.png", "photos/chelsea.png", "photos/coffee.png",
     ];
 
+    /// <summary>Loads the file into memory so that disk reads are not timed.</summary>
     [GlobalSetup]
     public void Setup() => _data = System.IO.File.ReadAllBytes(BenchFixtures.Path("images/" + File));
 
+    /// <summary>One whole decode.</summary>
     [Benchmark]
     public Image Decode() => PngDecoder.Decode(_data);
 }

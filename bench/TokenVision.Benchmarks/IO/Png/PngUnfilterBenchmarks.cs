@@ -16,12 +16,15 @@ public class PngUnfilterBenchmarks
     private byte[] _output = [];
     private byte[] _zero = [];
 
+    /// <summary>PNG filter type used for every row.</summary>
     [Params(PngFilter.Sub, PngFilter.Up, PngFilter.Average, PngFilter.Paeth)]
     public int Filter { get; set; }
 
+    /// <summary>Bytes per pixel: 3 (RGB) or 4 (RGBA).</summary>
     [Params(3, 4)]
     public int Bpp { get; set; }
 
+    /// <summary>Random filtered rows (the data values do not change the work done).</summary>
     [GlobalSetup]
     public void Setup()
     {
@@ -32,9 +35,11 @@ public class PngUnfilterBenchmarks
         _zero = new byte[rowBytes];
     }
 
+    /// <summary>The scalar reference, <see cref="PngFilter.Unfilter"/>.</summary>
     [Benchmark(Baseline = true)]
     public void UnfilterScalar() => Run(PngFilter.Unfilter);
 
+    /// <summary>The fast path, <see cref="PngKernels.Unfilter"/>.</summary>
     [Benchmark]
     public void UnfilterKernel() => Run(PngKernels.Unfilter);
 
