@@ -129,7 +129,11 @@ public abstract class Module
     /// module untouched. With <paramref name="strict"/>, missing or unexpected keys are an error; shape mismatches
     /// always are. The error lists every offending key.
     /// </summary>
-    public StateDictReport LoadStateDict(IReadOnlyDictionary<string, Tensor> stateDict, bool strict = true, string? modelName = null)
+    /// <remarks>
+    /// With <paramref name="assign"/>, each parameter and buffer is made to share the given tensor's storage instead of
+    /// copying it (torch's <c>assign=True</c>): loading memory-mapped weights then costs no memory of its own.
+    /// </remarks>
+    public StateDictReport LoadStateDict(IReadOnlyDictionary<string, Tensor> stateDict, bool strict = true, string? modelName = null, bool assign = false)
     {
         var own = StateDict();
         var ownKeys = new HashSet<string>(own.Select(kv => kv.Key));
@@ -138,7 +142,7 @@ public abstract class Module
         var mismatched = new List<string>();
         foreach (var (key, target) in own)
         {
-            if (stateDict.TryGetValue(key, out var source) && source.Shape != target.Shape)
+            if (stateDict.TryGetValue(key, out var source) && !SameShape(source, target))
                 mismatched.Add($"{key}: expected {target.Shape}, got {source.Shape}");
         }
         var report = new StateDictReport(missing, unexpected, mismatched);
@@ -148,12 +152,30 @@ public abstract class Module
         {
             foreach (var (key, target) in own)
             {
-                if (stateDict.TryGetValue(key, out var source))
+                if (!stateDict.TryGetValue(key, out var source))
+                    continue;
+                if (assign && source.DType == target.DType)
+                {
+                    using var shaped = source.Reshape(target.Shape.ToArray());
+                    target.Set_(shaped);
+                }
+                else if (source.Shape == target.Shape)
+                {
                     target.Copy_(source);
+                }
+                else
+                {
+                    using var reshaped = source.Reshape(target.Shape.ToArray());
+                    target.Copy_(reshaped);
+                }
             }
         }
         return report;
     }
+
+    /// <summary>Equal shapes; a 0-d scalar and a one-element vector also match (safetensors stores scalars as [1]).</summary>
+    private static bool SameShape(Tensor a, Tensor b) =>
+        a.Shape == b.Shape || (a.NumElements == 1 && b.NumElements == 1 && a.Rank <= 1 && b.Rank <= 1);
 
     /// <summary>Switches this module and its children to training (true) or evaluation (false) mode.</summary>
     public virtual Module Train(bool on = true)

@@ -66,6 +66,10 @@ public sealed unsafe partial class Tensor
         return OverStorage(storage, dims, ContiguousStrides(dims), 0);
     }
 
+    /// <summary>As <see cref="FromExternal(void*, DType, ReadOnlySpan{int}, object, bool)"/>, with the address as an integer.</summary>
+    public static Tensor FromExternal(nint address, DType dtype, ReadOnlySpan<int> shape, object owner, bool readOnly = true) =>
+        FromExternal((void*)address, dtype, shape, owner, readOnly);
+
     private static void CheckLength(Tensor t, int length)
     {
         if (t._numel != length)

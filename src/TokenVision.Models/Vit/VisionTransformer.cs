@@ -8,7 +8,7 @@ namespace TokenVision.Models.Vit;
 /// timm's <c>VisionTransformer</c>: patch embedding, class (and register) tokens, learned position embedding,
 /// pre-norm transformer blocks, final norm, pooled linear head.
 /// </summary>
-public class VisionTransformer : Module<Tensor, Tensor>, IImageClassifier
+public class VisionTransformer : Module<Tensor, Tensor>, IImageClassifier, ICheckpointFilter
 {
     private readonly Generator _generator;
 

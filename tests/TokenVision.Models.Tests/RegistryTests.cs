@@ -1,0 +1,86 @@
+using TokenVision.Models;
+using TokenVision.Models.Vit;
+using TokenVision.Nn;
+using TokenVision.Tensors;
+using TokenVision.Training;
+using Xunit;
+
+namespace TokenVision.Models.Tests;
+
+/// <summary>
+/// Every registered architecture builds, runs forward and backward, and trains. Training runs each architecture
+/// with all of its graph options but fewer blocks and a small input, so the suite stays fast; the full-size
+/// structure is covered by <see cref="ManifestTests"/>.
+/// </summary>
+public class RegistryTests
+{
+    public static TheoryData<string> AllModels => new(ModelRegistry.Names);
+
+    /// <summary>The architecture scaled down for a quick training run, and the input it takes.</summary>
+    internal static (ModelConfig Config, int[] Input) Small(ModelConfig config) => config switch
+    {
+        VitConfig v => (v with { ImgSize = (v.PatchSize.H * 2, v.PatchSize.W * 2), Depth = 2, NumClasses = 5 }, [2, 3, v.PatchSize.H * 2, v.PatchSize.W * 2]),
+        _ => throw new NotSupportedException($"no small configuration for {config.GetType().Name}"),
+    };
+
+    [Theory, MemberData(nameof(AllModels))]
+    public void Trains_GradientsReachEveryParameter_AndLossFalls(string name)
+    {
+        var entry = ModelRegistry.Get(name);
+        var (config, inputShape) = Small(entry.Config);
+        var model = entry.Factory(config);
+        var g = new Generator(1);
+        using var x = Tensor.Randn(inputShape, g);
+        using var y = Tensor.Randint(0, config.NumClasses, [inputShape[0]], g);
+        var opt = new Sgd(model.Parameters(), lr: 0.01f, momentum: 0.9f);
+        float first = 0, last = 0;
+        for (var step = 0; step < 20; step++)
+        {
+            using var scope = TensorScope.Begin();
+            opt.ZeroGrad();
+            var logits = model.Forward(x);
+            Assert.Equal(new[] { inputShape[0], config.NumClasses }, logits.Shape);
+            var loss = Functional.CrossEntropy(logits, y);
+            loss.Backward();
+            if (step == 0)
+            {
+                first = loss.Item();
+                foreach (var (pname, p) in model.NamedParameters())
+                    Assert.True(p.Grad is not null && p.Grad.ToArray().Any(v => v != 0), $"{name}: {pname} received no gradient");
+            }
+            opt.Step();
+            last = loss.Item();
+        }
+        Assert.True(last < first, $"{name}: loss went from {first} to {last} in 20 SGD steps");
+    }
+
+    [Theory, MemberData(nameof(AllModels))]
+    public void ClassifierInterface_ResetAndIntermediates(string name)
+    {
+        var entry = ModelRegistry.Get(name);
+        var (config, inputShape) = Small(entry.Config);
+        var model = entry.Factory(config);
+        var classifier = (IImageClassifier)model;
+        model.Eval();
+        using var scope = TensorScope.Begin();
+        using var noGrad = Grad.Disabled();
+        using var x = Tensor.Randn(inputShape, new Generator(2));
+        var features = classifier.ForwardFeatures(x);
+        var pre = classifier.ForwardHead(features, preLogits: true);
+        Assert.Equal(new[] { inputShape[0], classifier.NumFeatures }, pre.Shape);
+        var (final, inter) = classifier.ForwardIntermediates(x, [-1]);
+        Assert.Equal(features.Shape, final.Shape);
+        Assert.Single(inter);
+        Assert.Equal(4 + (inputShape.Length - 4), inter[0].Rank);
+        classifier.ResetClassifier(3);
+        Assert.Equal(new[] { inputShape[0], 3 }, model.Forward(x).Shape);
+        Assert.Equal(3, classifier.NumClasses);
+    }
+
+    [Fact]
+    public void UnknownName_ListsSimilarOnes()
+    {
+        var e = Assert.Throws<KeyNotFoundException>(() => ModelRegistry.Get("vit_huge_patch99"));
+        Assert.Contains("vit_base_patch16_224", e.Message);
+    }
+}
