@@ -10,6 +10,9 @@ internal static class Program
         var root = new RootCommand("tokenvision: vision transformers on a managed tensor engine");
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
+        root.Subcommands.Add(ModelCommands.Models());
+        root.Subcommands.Add(ModelCommands.Info());
+        root.Subcommands.Add(ModelCommands.Run());
         return root.Parse(args).Invoke();
     }
 }

@@ -90,6 +90,7 @@ public static partial class Functional
         var l = geom.OutSize;
         var direct = ctx.IsPointwise;
         using var col = direct ? null : Tensor.Empty([k, l]);
+        FlopCounter.Add((long)n * o * l * k);
         for (var s = 0; s < n; s++)
         {
             for (var gi = 0; gi < groups; gi++)

@@ -341,3 +341,26 @@ public class ExternalMemoryTests
         }
     }
 }
+
+public class FlopCounterTests
+{
+    [Fact]
+    public void CountsMultiplyAddsOfProductsAndConvolutions()
+    {
+        using var a = Tensor.Ones(2, 3, 4);
+        using var b = Tensor.Ones(4, 5);
+        using var x = Tensor.Ones(1, 2, 6, 6);
+        using var w = Tensor.Ones(3, 2, 3, 3);
+        using var counter = FlopCounter.Begin();
+        using (var _ = a.MatMul(b)) { }
+        Assert.Equal(2 * 3 * 4 * 5, counter.MultiplyAdds);
+        using (var _ = Tensor.Linear(a, b.MT)) { }
+        Assert.Equal(2 * 2 * 3 * 4 * 5, counter.MultiplyAdds);
+        using (var inner = FlopCounter.Begin())
+        {
+            using var _ = Functional.Conv2d(x, w);
+            Assert.Equal(3 * 16 * 2 * 9, inner.MultiplyAdds);
+        }
+        Assert.Equal(2 * 2 * 3 * 4 * 5 + 3 * 16 * 2 * 9, counter.MultiplyAdds);
+    }
+}

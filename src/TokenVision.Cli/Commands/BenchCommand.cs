@@ -37,6 +37,7 @@ internal static class BenchCommand
         bench.Subcommands.Add(gemm);
         bench.Subcommands.Add(attention);
         bench.Subcommands.Add(ops);
+        bench.Subcommands.Add(ModelCommands.BenchModel());
         return bench;
     }
 
