@@ -57,7 +57,8 @@ public sealed class Image
 
     /// <summary>
     /// The image as 8-bit RGB the way PIL's <c>convert('RGB')</c> makes it: gray is replicated, alpha is dropped
-    /// without compositing, 16-bit samples keep their high byte. Returns this instance when it is already 8-bit RGB.
+    /// without compositing. 16-bit gray (PIL mode I) is clipped to 0..255; 16-bit colour keeps its high byte, as PIL
+    /// reduces it when loading. Returns this instance when it is already 8-bit RGB.
     /// </summary>
     public Image ToRgb()
     {
@@ -71,7 +72,8 @@ public sealed class Image
             for (var k = 0; k < 3; k++)
             {
                 var src = Model is ColorModel.Gray or ColorModel.GrayAlpha ? i * c : i * c + k;
-                rgb[i * 3 + k] = BitDepth == 8 ? Pixels[src] : (byte)(Pixels16![src] >> 8);
+                rgb[i * 3 + k] = BitDepth == 8 ? Pixels[src]
+                    : Model is ColorModel.Gray or ColorModel.GrayAlpha ? (byte)Math.Min((int)Pixels16![src], 255) : (byte)(Pixels16![src] >> 8);
             }
         }
         return new Image(Width, Height, ColorModel.Rgb, rgb, ExifOrientation);

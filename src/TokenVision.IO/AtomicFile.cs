@@ -1,4 +1,4 @@
-namespace TokenVision.IO.Npy;
+namespace TokenVision.IO;
 
 /// <summary>Writes a file so that readers see either the old content or the complete new content, never a partial file.</summary>
 internal static class AtomicFile
