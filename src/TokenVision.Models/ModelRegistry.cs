@@ -49,6 +49,9 @@ public static class ModelRegistry
     {
         var r = new Registrar();
         Vit.VitVariants.Register(r);
+        ResNet.ResNetVariants.Register(r);
+        Beit.BeitVariants.Register(r);
+        TorchvisionVit.TorchvisionVitVariants.Register(r);
         return r.Entries;
     }
 

@@ -16,6 +16,7 @@ public class ParityTests
     public static readonly string[] Cases =
     [
         "vit", "vit_avgpool_noqkvbias", "vit_regtokens", "vit_dynsize", "deit_distilled",
+        "resnet_basic", "resnet_bottleneck", "tv_vit",
     ];
 
     public static TheoryData<string> AllCases => new(Cases);

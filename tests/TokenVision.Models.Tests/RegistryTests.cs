@@ -1,4 +1,7 @@
 using TokenVision.Models;
+using TokenVision.Models.Beit;
+using TokenVision.Models.ResNet;
+using TokenVision.Models.TorchvisionVit;
 using TokenVision.Models.Vit;
 using TokenVision.Nn;
 using TokenVision.Tensors;
@@ -20,6 +23,9 @@ public class RegistryTests
     internal static (ModelConfig Config, int[] Input) Small(ModelConfig config) => config switch
     {
         VitConfig v => (v with { ImgSize = (v.PatchSize.H * 2, v.PatchSize.W * 2), Depth = 2, NumClasses = 5 }, [2, 3, v.PatchSize.H * 2, v.PatchSize.W * 2]),
+        ResNetConfig r => (r with { Layers = [1, 1, 1, 1], Channels = [8, 16, 32, 64], ZeroInitLast = false, NumClasses = 5 }, [2, 3, 64, 64]),
+        BeitConfig b => (b with { ImgSize = (b.PatchSize.H * 2, b.PatchSize.W * 2), EmbedDim = 64, NumHeads = 4, Depth = 2, NumClasses = 5 }, [2, 3, b.PatchSize.H * 2, b.PatchSize.W * 2]),
+        TorchvisionVitConfig t => (t with { ImageSize = t.PatchSize * 2, HiddenDim = 64, NumHeads = 4, MlpDim = 128, NumLayers = 2, NumClasses = 5, ZeroInitHead = false }, [2, 3, t.PatchSize * 2, t.PatchSize * 2]),
         _ => throw new NotSupportedException($"no small configuration for {config.GetType().Name}"),
     };
 
