@@ -31,6 +31,8 @@ public static class ModelLoader
         var config = BindConfig(entry.Config, cfg, folder.ConfigPath);
         var model = entry.Factory(config);
         var pretrained = MergePretrained(entry.Pretrained, cfg.PretrainedCfg, config);
+        if (cfg.InputSize is { } inputSize)
+            pretrained = pretrained with { InputSize = inputSize };
         if (folder.WeightsPath is null)
             throw new FileNotFoundException($"{directory}: no weights file (expected {string.Join(" or ", ModelFolder.WeightFileNames)})");
         var weights = folder.OpenWeights();
