@@ -49,6 +49,8 @@ public static class ModelRegistry
     {
         var r = new Registrar();
         Vit.VitVariants.Register(r);
+        Swin.SwinVariants.Register(r);
+        TorchvisionSwin.TorchvisionSwinVariants.Register(r);
         return r.Entries;
     }
 

@@ -1,4 +1,6 @@
 using TokenVision.Models;
+using TokenVision.Models.Swin;
+using TokenVision.Models.TorchvisionSwin;
 using TokenVision.Models.Vit;
 using TokenVision.Nn;
 using TokenVision.Tensors;
@@ -20,6 +22,13 @@ public class RegistryTests
     internal static (ModelConfig Config, int[] Input) Small(ModelConfig config) => config switch
     {
         VitConfig v => (v with { ImgSize = (v.PatchSize.H * 2, v.PatchSize.W * 2), Depth = 2, NumClasses = 5 }, [2, 3, v.PatchSize.H * 2, v.PatchSize.W * 2]),
+        // Four stages on a 16x16 patch grid with 4x4 windows: shifted and masked (16, 8), window = map (4, 2 in timm),
+        // padded to the window (2 in torchvision); four channels per head. A batch of 4 keeps stochastic depth from
+        // dropping a branch for every sample.
+        SwinConfig s => (s with { ImgSize = (32, 32), PatchSize = (2, 2), WindowSize = (4, 4), EmbedDim = 4 * s.NumHeads[0],
+            Depths = [.. s.Depths.Select(d => Math.Min(d, 2))], NumClasses = 5 }, [4, 3, 32, 32]),
+        TorchvisionSwinConfig t => (t with { PatchSize = (2, 2), WindowSize = (4, 4), EmbedDim = 4 * t.NumHeads[0],
+            Depths = [.. t.Depths.Select(d => Math.Min(d, 2))], NumClasses = 5 }, [4, 3, 32, 32]),
         _ => throw new NotSupportedException($"no small configuration for {config.GetType().Name}"),
     };
 
