@@ -10,6 +10,12 @@ namespace TokenVision.Models.TorchvisionSwin;
 /// shifts unless the padded size fits in one window, attends per window and undoes it all. Keys:
 /// <c>relative_position_bias_table</c>, <c>relative_position_index</c> (persistent int64 [N²]), <c>qkv.*</c>, <c>proj.*</c>.
 /// </summary>
+/// <remarks>
+/// Two torchvision 0.14 behaviours are deliberately not reproduced: its attention and projection dropouts run even in
+/// eval mode (<c>F.dropout</c> without <c>training</c>), and dropping the shift overwrites the module's shift for all
+/// later calls. Here dropout runs only in training and the shift is decided per call from the padded size; with the
+/// default rates of 0 and a fixed input size both agree with torchvision.
+/// </remarks>
 public sealed class ShiftedWindowAttention : Module<Tensor, Tensor>, IStochastic
 {
     /// <summary>Creates the block.</summary>
