@@ -52,6 +52,8 @@ public static class ModelRegistry
         ResNet.ResNetVariants.Register(r);
         Beit.BeitVariants.Register(r);
         TorchvisionVit.TorchvisionVitVariants.Register(r);
+        Swin.SwinVariants.Register(r);
+        TorchvisionSwin.TorchvisionSwinVariants.Register(r);
         return r.Entries;
     }
 

@@ -17,6 +17,7 @@ public class ParityTests
     [
         "vit", "vit_avgpool_noqkvbias", "vit_regtokens", "vit_dynsize", "deit_distilled",
         "resnet_basic", "resnet_bottleneck", "tv_vit",
+        "swin", "tv_swin",
     ];
 
     public static TheoryData<string> AllCases => new(Cases);

@@ -2,6 +2,8 @@ using TokenVision.Models;
 using TokenVision.Models.Beit;
 using TokenVision.Models.ResNet;
 using TokenVision.Models.TorchvisionVit;
+using TokenVision.Models.Swin;
+using TokenVision.Models.TorchvisionSwin;
 using TokenVision.Models.Vit;
 using TokenVision.Nn;
 using TokenVision.Tensors;
@@ -26,6 +28,13 @@ public class RegistryTests
         ResNetConfig r => (r with { Layers = [1, 1, 1, 1], Channels = [8, 16, 32, 64], ZeroInitLast = false, NumClasses = 5 }, [2, 3, 64, 64]),
         BeitConfig b => (b with { ImgSize = (b.PatchSize.H * 2, b.PatchSize.W * 2), EmbedDim = 64, NumHeads = 4, Depth = 2, NumClasses = 5 }, [2, 3, b.PatchSize.H * 2, b.PatchSize.W * 2]),
         TorchvisionVitConfig t => (t with { ImageSize = t.PatchSize * 2, HiddenDim = 64, NumHeads = 4, MlpDim = 128, NumLayers = 2, NumClasses = 5, ZeroInitHead = false }, [2, 3, t.PatchSize * 2, t.PatchSize * 2]),
+        // Four stages on a 16x16 patch grid with 4x4 windows: shifted and masked (16, 8), window = map (4, 2 in timm),
+        // padded to the window (2 in torchvision); four channels per head. A batch of 4 keeps stochastic depth from
+        // dropping a branch for every sample.
+        SwinConfig s => (s with { ImgSize = (32, 32), PatchSize = (2, 2), WindowSize = (4, 4), EmbedDim = 4 * s.NumHeads[0],
+            Depths = [.. s.Depths.Select(d => Math.Min(d, 2))], NumClasses = 5 }, [4, 3, 32, 32]),
+        TorchvisionSwinConfig t => (t with { PatchSize = (2, 2), WindowSize = (4, 4), EmbedDim = 4 * t.NumHeads[0],
+            Depths = [.. t.Depths.Select(d => Math.Min(d, 2))], NumClasses = 5 }, [4, 3, 32, 32]),
         _ => throw new NotSupportedException($"no small configuration for {config.GetType().Name}"),
     };
 
