@@ -49,6 +49,7 @@ public static class ModelRegistry
     {
         var r = new Registrar();
         Vit.VitVariants.Register(r);
+        MViT.MViTv2Variants.Register(r);
         return r.Entries;
     }
 
