@@ -50,6 +50,7 @@ public static class ModelRegistry
         var r = new Registrar();
         Vit.VitVariants.Register(r);
         MViT.MViTv2Variants.Register(r);
+        TorchvisionMViT.VideoMViTVariants.Register(r);
         return r.Entries;
     }
 

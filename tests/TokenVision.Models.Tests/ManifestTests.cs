@@ -13,6 +13,7 @@ public class ManifestTests
     [
         "vit_tiny_patch16_224", "vit_small_patch16_224", "vit_base_patch16_224", "vit_large_patch16_224",
         "deit_tiny_distilled_patch16_224", "deit_small_distilled_patch16_224", "deit_base_distilled_patch16_224",
+        "mvitv2_tiny", "mvitv2_small", "mvitv2_base", "mvit_v2_s",
     ];
 
     public static TheoryData<string> AllManifests => new(Manifests);

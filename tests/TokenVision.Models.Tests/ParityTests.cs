@@ -16,6 +16,7 @@ public class ParityTests
     public static readonly string[] Cases =
     [
         "vit", "vit_avgpool_noqkvbias", "vit_regtokens", "vit_dynsize", "deit_distilled",
+        "mvitv2", "tv_mvitv2_video",
     ];
 
     public static TheoryData<string> AllCases => new(Cases);
