@@ -107,6 +107,23 @@ public sealed partial class MultiScaleVit : Module<Tensor, Tensor>, IImageClassi
     public IReadOnlyList<string> SoftmaxInvariantParameters =>
         [.. NamedParameters().Select(p => p.Name).Where(n => n.EndsWith(".attn.norm_k.bias", StringComparison.Ordinal))];
 
+    /// <summary>
+    /// With the class-token head ("token" pooling), the parameters of the last block that act only on grid tokens
+    /// (its query pooling and relative positions): the class token's row never uses them, so they shape
+    /// <see cref="ForwardFeatures"/> but not the logits. Empty for other pooling.
+    /// </summary>
+    public IReadOnlyList<string> ParametersUnusedByHead
+    {
+        get
+        {
+            if (GlobalPool != "token")
+                return [];
+            var last = $"stages.{Stages.Count - 1}.blocks.{Stages[^1].Blocks.Count - 1}.attn.";
+            string[] gridOnly = ["rel_pos_h", "rel_pos_w", "pool_q.weight"];
+            return [.. NamedParameters().Select(p => p.Name).Where(n => gridOnly.Any(g => n == last + g))];
+        }
+    }
+
     private void InitWeights(Generator g)
     {
         // trunc_normal_tf_(std=.02) on the embeddings and every Linear, zero biases; convs and norms keep torch defaults.

@@ -79,6 +79,21 @@ public sealed class VideoMViT : Module<Tensor, Tensor>, IImageClassifier
     public IReadOnlyList<string> SoftmaxInvariantParameters =>
         [.. NamedParameters().Select(p => p.Name).Where(n => n.EndsWith(".attn.pool_k.norm_act.0.bias", StringComparison.Ordinal))];
 
+    /// <summary>
+    /// The parameters of the last block that act only on grid tokens (its query pooling and relative positions): the
+    /// head reads the class token, whose row never uses them, so they shape <see cref="ForwardFeatures"/> but not
+    /// the logits.
+    /// </summary>
+    public IReadOnlyList<string> ParametersUnusedByHead
+    {
+        get
+        {
+            var last = $"blocks.{Blocks.Count - 1}.attn.";
+            string[] gridOnly = ["rel_pos_h", "rel_pos_w", "rel_pos_t", "pool_q.pool.weight"];
+            return [.. NamedParameters().Select(p => p.Name).Where(n => gridOnly.Any(g => n == last + g))];
+        }
+    }
+
     private Sequential NewHead(int classes)
     {
         Module<Tensor, Tensor> fc = new Identity();
