@@ -62,8 +62,8 @@ internal static class RelativePosition
         var needed = rows.Max() + 1;
         if (needed > table.Shape[0] || rows.Min() < 0)
             throw new ArgumentException(
-                $"relative position table of {table.Shape[0]} rows cannot cover {qSize} queries by {kSize} keys (needs {needed}); " +
-                "the input differs from the size the model was built for");
+                $"relative position table of {table.Shape[0]} rows cannot cover {qSize} queries by {kSize} keys (needs {needed}): " +
+                "the token grid differs from the one the table was sized for (a larger input, or an odd grid that size // stride undercounts)");
         using var index = Tensor.FromArray(rows, rows.Length);
         using var picked = table.IndexSelect(0, index);                  // [q·k, C]
         return picked.Reshape(qSize, kSize, table.Shape[1]);
