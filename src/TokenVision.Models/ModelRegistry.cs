@@ -54,6 +54,8 @@ public static class ModelRegistry
         TorchvisionVit.TorchvisionVitVariants.Register(r);
         Swin.SwinVariants.Register(r);
         TorchvisionSwin.TorchvisionSwinVariants.Register(r);
+        MViT.MViTv2Variants.Register(r);
+        TorchvisionMViT.VideoMViTVariants.Register(r);
         return r.Entries;
     }
 

@@ -15,6 +15,7 @@ public class ManifestTests
         "deit_tiny_distilled_patch16_224", "deit_small_distilled_patch16_224", "deit_base_distilled_patch16_224",
         "resnet18", "resnet34", "resnet50", "beit_base_patch16_224", "vit_b_16",
         "swin_tiny_patch4_window7_224", "swin_small_patch4_window7_224", "swin_base_patch4_window7_224", "swin_t",
+        "mvitv2_tiny", "mvitv2_small", "mvitv2_base", "mvit_v2_s",
     ];
 
     public static TheoryData<string> AllManifests => new(Manifests);

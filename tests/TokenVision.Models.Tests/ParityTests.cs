@@ -18,6 +18,7 @@ public class ParityTests
         "vit", "vit_avgpool_noqkvbias", "vit_regtokens", "vit_dynsize", "deit_distilled",
         "resnet_basic", "resnet_bottleneck", "tv_vit",
         "swin", "tv_swin",
+        "mvitv2", "tv_mvitv2_video",
     ];
 
     public static TheoryData<string> AllCases => new(Cases);
