@@ -1,0 +1,174 @@
+using System.Runtime.CompilerServices;
+
+namespace TokenVision.IO.Jpeg;
+
+/// <summary>
+/// Reads the bits of one entropy-coded segment, MSB first, removing stuffed zero bytes after 0xFF. At a marker
+/// (or the end of the input) it supplies zero bits and counts them, so that a decoder which needs them can be
+/// told that the segment ended early.
+/// </summary>
+internal ref struct JpegBitReader
+{
+    private readonly ReadOnlySpan<byte> _data;
+    private int _position;
+    private ulong _bits;     // left-aligned: the next bit is bit 63
+    private int _count;      // valid bits in _bits, including padding
+    private int _padding;    // zero bits appended after the segment ended
+
+    /// <summary>Starts reading at <paramref name="position"/>.</summary>
+    public JpegBitReader(ReadOnlySpan<byte> data, int position)
+    {
+        _data = data;
+        _position = position;
+    }
+
+    /// <summary>Offset of the first byte not yet loaded into the bit buffer.</summary>
+    public readonly int Position => _position;
+
+    /// <summary>True when more bits were consumed than the segment holds.</summary>
+    public readonly bool Overrun => _count < _padding;
+
+    /// <summary>Discards buffered bits and continues at <paramref name="position"/> (after a restart marker).</summary>
+    public void Reset(int position)
+    {
+        _position = position;
+        _bits = 0;
+        _count = 0;
+        _padding = 0;
+    }
+
+    /// <summary>Makes sure at least 32 bits are buffered.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Ensure32()
+    {
+        if (_count < 32)
+            Fill();
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void Fill()
+    {
+        var data = _data;
+        var pos = _position;
+        var bits = _bits;
+        var count = _count;
+        if (_padding == 0)
+        {
+            // Fast path: eight bytes without 0xFF can be taken whole.
+            while (count <= 56 && pos + 8 <= data.Length)
+            {
+                var word = System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(data.Slice(pos));
+                var inverted = ~word;
+                if (((inverted - 0x0101010101010101UL) & ~inverted & 0x8080808080808080UL) != 0)
+                    break;
+                var take = (64 - count) >> 3;
+                bits |= word >> count;
+                if (take < 8)
+                    bits &= ~0UL << (64 - count - take * 8);
+                count += take * 8;
+                pos += take;
+            }
+            while (count <= 56)
+            {
+                if (pos >= data.Length)
+                    break;
+                var b = data[pos];
+                if (b == 0xFF)
+                {
+                    if (pos + 1 >= data.Length || data[pos + 1] != 0)
+                        break;
+                    pos += 2;
+                }
+                else
+                {
+                    pos++;
+                }
+                bits |= (ulong)b << (56 - count);
+                count += 8;
+            }
+        }
+        if (count <= 56)
+        {
+            // The segment ended (marker or end of input): pad with zero bits.
+            var add = (64 - count) & ~7;
+            _padding += add;
+            count += add;
+        }
+        _position = pos;
+        _bits = bits;
+        _count = count;
+    }
+
+    /// <summary>Decodes one Huffman symbol; returns -1 for a code that is not in the table.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int DecodeSymbol(JpegHuffmanTable table)
+    {
+        var entry = table.Lookup[(int)(_bits >> (64 - JpegHuffmanTable.LookupBits))];
+        if (entry != 0)
+        {
+            var length = entry >> 8;
+            _bits <<= length;
+            _count -= length;
+            return entry & 0xFF;
+        }
+        return DecodeLong(table);
+    }
+
+    private int DecodeLong(JpegHuffmanTable table)
+    {
+        var peek = (int)(_bits >> 48);
+        var maxCode = table.MaxCode;
+        for (var length = JpegHuffmanTable.LookupBits + 1; length <= 16; length++)
+        {
+            var code = peek >> (16 - length);
+            if (code <= maxCode[length])
+            {
+                _bits <<= length;
+                _count -= length;
+                return table.Values[(code + table.ValueOffset[length]) & 0xFF];
+            }
+        }
+        return -1;
+    }
+
+    /// <summary>Peeks at the next 9 bits (for the combined AC lookahead).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly int Peek9() => (int)(_bits >> (64 - JpegHuffmanTable.LookupBits));
+
+    /// <summary>Drops <paramref name="n"/> bits.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Skip(int n)
+    {
+        _bits <<= n;
+        _count -= n;
+    }
+
+    /// <summary>Reads <paramref name="n"/> (0..16) bits as an unsigned value.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int ReadBits(int n)
+    {
+        var v = (int)((_bits >> 1) >> (63 - n));
+        _bits <<= n;
+        _count -= n;
+        return v;
+    }
+
+    /// <summary>Reads one bit.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int ReadBit()
+    {
+        var v = (int)(_bits >> 63);
+        _bits <<= 1;
+        _count--;
+        return v;
+    }
+
+    /// <summary>Reads <paramref name="n"/> (0..16) bits and sign-extends them as a JPEG magnitude category value.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int ReceiveExtend(int n)
+    {
+        var v = ReadBits(n);
+        // Values below 2^(n-1) are negative: v - 2^n + 1. For n == 0 this yields 0.
+        return v + (((v - (1 << n >> 1)) >> 31) & ((-1 << n) + 1));
+    }
+}
