@@ -1,3 +1,7 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
 namespace TokenVision.IO.Jpeg;
 
 /// <summary>
@@ -22,7 +26,7 @@ internal sealed class JpegUpsampler
     private readonly int _hExpand;
     private readonly int _vExpand;
     private readonly byte[] _row;
-    private readonly int[] _columnSums;
+    private readonly short[] _padded;   // one input row (or column sums) with the edge samples repeated on both sides
     private int _cachedSourceRow = -1;
 
     /// <summary>Prepares upsampling of <paramref name="component"/> to the frame's maximum sampling factors.</summary>
@@ -41,7 +45,7 @@ internal sealed class JpegUpsampler
             _ => Method.Replicate,
         };
         _row = _method == Method.Full ? [] : new byte[component.DownsampledWidth * _hExpand];
-        _columnSums = _method == Method.Fancy2x2 ? new int[component.DownsampledWidth] : [];
+        _padded = _method is Method.Fancy2x1 or Method.Fancy2x2 ? new short[component.DownsampledWidth + 2] : [];
     }
 
     /// <summary>Returns output row <paramref name="y"/> (at least as wide as the image).</summary>
@@ -76,17 +80,14 @@ internal sealed class JpegUpsampler
             case Method.Fancy2x1:
             {
                 var src = plane.AsSpan(y * stride, width);
-                var dst = _row.AsSpan();
-                // Each output sample is 3/4 of the nearer input plus 1/4 of the further one, with libjpeg's
-                // alternating rounding bias; the edges repeat the outermost sample.
+                var padded = _padded.AsSpan();
                 for (var x = 0; x < width; x++)
-                {
-                    var near = src[x] * 3;
-                    var left = src[x == 0 ? 0 : x - 1];
-                    var right = src[x == width - 1 ? x : x + 1];
-                    dst[2 * x] = (byte)((near + left + 1) >> 2);
-                    dst[2 * x + 1] = (byte)((near + right + 2) >> 2);
-                }
+                    padded[x + 1] = src[x];
+                padded[0] = padded[1];
+                padded[width + 1] = padded[width];
+                // Each output sample is 3/4 of the nearer input plus 1/4 of the further one, with libjpeg's
+                // alternating rounding bias (+1, +2); at the edges the outermost sample is its own neighbour.
+                Expand(padded, width, 1, 2, 2, _row);
                 return _row;
             }
 
@@ -112,20 +113,68 @@ internal sealed class JpegUpsampler
                 var far = (y & 1) == 0
                     ? plane.AsSpan(Math.Max(sy - 1, 0) * stride, width)
                     : plane.AsSpan(Math.Min(sy + 1, c.DownsampledHeight - 1) * stride, width);
-                var sums = _columnSums.AsSpan();
-                for (var x = 0; x < width; x++)
-                    sums[x] = near[x] * 3 + far[x];
-                var dst = _row.AsSpan();
-                for (var x = 0; x < width; x++)
-                {
-                    var here = sums[x] * 3;
-                    var left = sums[x == 0 ? 0 : x - 1];
-                    var right = sums[x == width - 1 ? x : x + 1];
-                    dst[2 * x] = (byte)((here + left + 8) >> 4);
-                    dst[2 * x + 1] = (byte)((here + right + 7) >> 4);
-                }
+                // Vertical 3:1 sums first, then the horizontal 3:1 step on the sums (9/16, 3/16, 3/16, 1/16
+                // overall) with libjpeg's rounding bias (+8, +7).
+                var padded = _padded.AsSpan();
+                ColumnSums(near, far, padded.Slice(1, width));
+                padded[0] = padded[1];
+                padded[width + 1] = padded[width];
+                Expand(padded, width, 8, 7, 4, _row);
                 return _row;
             }
+        }
+    }
+
+    /// <summary>sums[x] = 3 * near[x] + far[x].</summary>
+    private static void ColumnSums(ReadOnlySpan<byte> near, ReadOnlySpan<byte> far, Span<short> sums)
+    {
+        var n = sums.Length;
+        near = near[..n];
+        far = far[..n];
+        var x = 0;
+        if (Avx2.IsSupported)
+        {
+            for (; x + 16 <= n; x += 16)
+            {
+                var a = Avx2.ConvertToVector256Int16(Vector128.Create(near.Slice(x, 16)));
+                var b = Avx2.ConvertToVector256Int16(Vector128.Create(far.Slice(x, 16)));
+                (a * 3 + b).CopyTo(sums.Slice(x, 16));
+            }
+        }
+        for (; x < n; x++)
+            sums[x] = (short)(near[x] * 3 + far[x]);
+    }
+
+    /// <summary>
+    /// Doubles a row horizontally: with c = padded[x + 1], out[2x] = (3c + padded[x] + evenBias) &gt;&gt; shift and
+    /// out[2x + 1] = (3c + padded[x + 2] + oddBias) &gt;&gt; shift.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Expand(ReadOnlySpan<short> padded, int width, int evenBias, int oddBias, int shift, Span<byte> output)
+    {
+        var dst = output[..(2 * width)];
+        padded = padded[..(width + 2)];
+        var x = 0;
+        if (Avx2.IsSupported)
+        {
+            var eb = Vector256.Create((short)evenBias);
+            var ob = Vector256.Create((short)oddBias);
+            for (; x + 16 <= width; x += 16)
+            {
+                var left = Vector256.Create(padded.Slice(x, 16));
+                var here = Vector256.Create(padded.Slice(x + 1, 16)) * 3;
+                var right = Vector256.Create(padded.Slice(x + 2, 16));
+                var even = Vector256.ShiftRightLogical(here + left + eb, shift);
+                var odd = Vector256.ShiftRightLogical(here + right + ob, shift);
+                // Both are 0..255, so (odd << 8) | even stores the pair in output order.
+                (even | (odd << 8)).AsByte().CopyTo(dst.Slice(2 * x, 32));
+            }
+        }
+        for (; x < width; x++)
+        {
+            var here = padded[x + 1] * 3;
+            dst[2 * x] = (byte)((here + padded[x] + evenBias) >> shift);
+            dst[2 * x + 1] = (byte)((here + padded[x + 2] + oddBias) >> shift);
         }
     }
 }
