@@ -11,9 +11,13 @@ internal ref struct JpegBitReader
 {
     private readonly ReadOnlySpan<byte> _data;
     private int _position;
-    private ulong _bits;     // left-aligned: the next bit is bit 63
-    private int _count;      // valid bits in _bits, including padding
     private int _padding;    // zero bits appended after the segment ended
+
+    /// <summary>Buffered bits, left-aligned: the next bit is bit 63. Hot loops may work on a copy and store it back.</summary>
+    public ulong Bits;
+
+    /// <summary>Number of buffered bits in <see cref="Bits"/>, including padding.</summary>
+    public int Count;
 
     /// <summary>Starts reading at <paramref name="position"/>.</summary>
     public JpegBitReader(ReadOnlySpan<byte> data, int position)
@@ -26,14 +30,14 @@ internal ref struct JpegBitReader
     public readonly int Position => _position;
 
     /// <summary>True when more bits were consumed than the segment holds.</summary>
-    public readonly bool Overrun => _count < _padding;
+    public readonly bool Overrun => Count < _padding;
 
     /// <summary>Discards buffered bits and continues at <paramref name="position"/> (after a restart marker).</summary>
     public void Reset(int position)
     {
         _position = position;
-        _bits = 0;
-        _count = 0;
+        Bits = 0;
+        Count = 0;
         _padding = 0;
     }
 
@@ -41,17 +45,18 @@ internal ref struct JpegBitReader
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Ensure32()
     {
-        if (_count < 32)
+        if (Count < 32)
             Fill();
     }
 
+    /// <summary>Tops the buffer up to more than 56 bits (padding with zeros once the segment has ended).</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private void Fill()
+    public void Fill()
     {
         var data = _data;
         var pos = _position;
-        var bits = _bits;
-        var count = _count;
+        var bits = Bits;
+        var count = Count;
         if (_padding == 0)
         {
             // Fast path: eight bytes without 0xFF can be taken whole.
@@ -95,20 +100,20 @@ internal ref struct JpegBitReader
             count += add;
         }
         _position = pos;
-        _bits = bits;
-        _count = count;
+        Bits = bits;
+        Count = count;
     }
 
     /// <summary>Decodes one Huffman symbol; returns -1 for a code that is not in the table.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int DecodeSymbol(JpegHuffmanTable table)
     {
-        var entry = table.Lookup[(int)(_bits >> (64 - JpegHuffmanTable.LookupBits))];
+        var entry = table.Lookup[(int)(Bits >> (64 - JpegHuffmanTable.LookupBits))];
         if (entry != 0)
         {
             var length = entry >> 8;
-            _bits <<= length;
-            _count -= length;
+            Bits <<= length;
+            Count -= length;
             return entry & 0xFF;
         }
         return DecodeLong(table);
@@ -116,40 +121,51 @@ internal ref struct JpegBitReader
 
     private int DecodeLong(JpegHuffmanTable table)
     {
-        var peek = (int)(_bits >> 48);
+        var entry = DecodeLong(table, Bits);
+        if (entry < 0)
+            return -1;
+        var length = entry >> 8;
+        Bits <<= length;
+        Count -= length;
+        return entry & 0xFF;
+    }
+
+    /// <summary>
+    /// Decodes a code longer than the lookahead from the top 16 bits of <paramref name="bits"/>: returns
+    /// <c>(length &lt;&lt; 8) | symbol</c>, or -1 when no code matches.
+    /// </summary>
+    public static int DecodeLong(JpegHuffmanTable table, ulong bits)
+    {
+        var peek = (int)(bits >> 48);
         var maxCode = table.MaxCode;
         for (var length = JpegHuffmanTable.LookupBits + 1; length <= 16; length++)
         {
             var code = peek >> (16 - length);
             if (code <= maxCode[length])
-            {
-                _bits <<= length;
-                _count -= length;
-                return table.Values[(code + table.ValueOffset[length]) & 0xFF];
-            }
+                return (length << 8) | table.Values[(code + table.ValueOffset[length]) & 0xFF];
         }
         return -1;
     }
 
     /// <summary>Peeks at the next 9 bits (for the combined AC lookahead).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public readonly int Peek9() => (int)(_bits >> (64 - JpegHuffmanTable.LookupBits));
+    public readonly int Peek9() => (int)(Bits >> (64 - JpegHuffmanTable.LookupBits));
 
     /// <summary>Drops <paramref name="n"/> bits.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Skip(int n)
     {
-        _bits <<= n;
-        _count -= n;
+        Bits <<= n;
+        Count -= n;
     }
 
     /// <summary>Reads <paramref name="n"/> (0..16) bits as an unsigned value.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int ReadBits(int n)
     {
-        var v = (int)((_bits >> 1) >> (63 - n));
-        _bits <<= n;
-        _count -= n;
+        var v = (int)((Bits >> 1) >> (63 - n));
+        Bits <<= n;
+        Count -= n;
         return v;
     }
 
@@ -157,9 +173,9 @@ internal ref struct JpegBitReader
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int ReadBit()
     {
-        var v = (int)(_bits >> 63);
-        _bits <<= 1;
-        _count--;
+        var v = (int)(Bits >> 63);
+        Bits <<= 1;
+        Count--;
         return v;
     }
 

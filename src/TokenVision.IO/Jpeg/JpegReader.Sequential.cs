@@ -108,43 +108,84 @@ internal sealed partial class JpegReader
         }
     }
 
-    /// <summary>Decodes one block's coefficients (natural order); returns the zig-zag index of the last coded one.</summary>
+    /// <summary>
+    /// Decodes one block's coefficients (natural order); returns the zig-zag index of the last coded one. The bit
+    /// buffer is kept in locals for the duration of the block and stored back at the end.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private int DecodeBlock(ref JpegBitReader reader, JpegComponent c, Span<short> block)
     {
-        reader.Ensure32();
-        var s = reader.DecodeSymbol(c.DcTable!);
-        if (s < 0)
-            FailBadCode();
-        var dc = c.DcPredictor + reader.ReceiveExtend(s);
+        const int peekShift = 64 - JpegHuffmanTable.LookupBits;
+        if (reader.Count < 32)
+            reader.Fill();
+        var bits = reader.Bits;
+        var count = reader.Count;
+
+        var dcTable = c.DcTable!;
+        int entry = dcTable.Lookup[(int)(bits >> peekShift)];
+        if (entry == 0)
+        {
+            entry = JpegBitReader.DecodeLong(dcTable, bits);
+            if (entry < 0)
+                FailBadCode();
+        }
+        var length = entry >> 8;
+        var s = entry & 0xFF;
+        bits <<= length;
+        var raw = (int)((bits >> 1) >> (63 - s));
+        bits <<= s;
+        count -= length + s;
+        var dc = c.DcPredictor + Extend(raw, s);
         c.DcPredictor = dc;
         block[0] = (short)dc;
 
         var ac = c.AcTable!;
         var fastAc = ac.FastAc;
+        var lookup = ac.Lookup;
         var natural = JpegTables.NaturalOrder;
         var last = 0;
         for (var k = 1; k < 64; k++)
         {
-            reader.Ensure32();
-            var fast = fastAc[reader.Peek9()];
+            if (count < 32)
+            {
+                reader.Bits = bits;
+                reader.Count = count;
+                reader.Fill();
+                bits = reader.Bits;
+                count = reader.Count;
+            }
+            var peek = (int)(bits >> peekShift);
+            var fast = fastAc[peek];
             if (fast != 0)
             {
-                reader.Skip(fast & 0xFF);
+                // Code and value bits resolved together.
+                var n = fast & 0xFF;
+                bits <<= n;
+                count -= n;
                 k += (fast >> 8) & 0xFF;
                 block[natural[k]] = (short)(fast >> 16);
                 last = k;
                 continue;
             }
-            var rs = reader.DecodeSymbol(ac);
-            if (rs < 0)
-                FailBadCode();
-            var run = rs >> 4;
-            var size = rs & 15;
+            entry = lookup[peek];
+            if (entry == 0)
+            {
+                entry = JpegBitReader.DecodeLong(ac, bits);
+                if (entry < 0)
+                    FailBadCode();
+            }
+            length = entry >> 8;
+            bits <<= length;
+            count -= length;
+            var run = (entry >> 4) & 15;
+            var size = entry & 15;
             if (size != 0)
             {
                 k += run;
-                block[natural[k]] = (short)reader.ReceiveExtend(size);
+                raw = (int)((bits >> 1) >> (63 - size));
+                bits <<= size;
+                count -= size;
+                block[natural[k]] = (short)Extend(raw, size);
                 last = k;
             }
             else
@@ -154,8 +195,14 @@ internal sealed partial class JpegReader
                 k += 15;
             }
         }
+        reader.Bits = bits;
+        reader.Count = count;
         return last;
     }
+
+    /// <summary>Sign-extends an <paramref name="n"/>-bit JPEG magnitude value (values below 2^(n-1) are negative).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int Extend(int v, int n) => v + (((v - (1 << n >> 1)) >> 31) & ((-1 << n) + 1));
 
     [DoesNotReturn]
     private void FailTruncated() => Fail("truncated: entropy-coded data ends before the last MCU");
