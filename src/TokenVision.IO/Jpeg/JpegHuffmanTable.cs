@@ -64,6 +64,9 @@ internal sealed class JpegHuffmanTable
                 ValueOffset[length] = k - code;
                 for (var i = 0; i < n; i++, k++, code++)
                 {
+                    // libjpeg rejects a table whose codes of one length reach the all-ones code.
+                    if (code >= (1 << length) - 1)
+                        return false;
                     if (length <= LookupBits)
                     {
                         var shift = LookupBits - length;
@@ -74,9 +77,6 @@ internal sealed class JpegHuffmanTable
                 }
                 MaxCode[length] = code - 1;
             }
-            // libjpeg rejects a table whose codes of this length use up the all-ones code.
-            if (code >= 1 << length)
-                return false;
             code <<= 1;
         }
         MaxCode[17] = int.MaxValue;
