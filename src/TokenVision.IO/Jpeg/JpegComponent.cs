@@ -28,7 +28,10 @@ internal sealed class JpegComponent
     /// <summary>Quantization table selector (0..3).</summary>
     public int QuantTableId { get; }
 
-    /// <summary>Quantization table (natural order) latched when the component's first scan starts.</summary>
+    /// <summary>Quantization values (natural order) latched when the component's first scan starts.</summary>
+    public int[]? QuantValues { get; set; }
+
+    /// <summary>IDCT multipliers derived from <see cref="QuantValues"/> (libjpeg keeps them as 16-bit signed values).</summary>
     public int[]? Quant { get; set; }
 
     /// <summary>DC Huffman table of the current scan.</summary>

@@ -217,6 +217,12 @@ internal sealed partial class JpegReader
     /// <summary>After the last scan: inverse-transforms every block of every component into its plane.</summary>
     private void TransformCoefficients()
     {
+        if (JpegBlockSmoothing.IsUseful(_components))
+        {
+            foreach (var c in _components)
+                JpegBlockSmoothing.Transform(c, _mcusPerColumn, _block, _workspace);
+            return;
+        }
         foreach (var c in _components)
         {
             var quant = c.Quant!;

@@ -336,9 +336,7 @@ internal sealed partial class JpegReader
             var natural = JpegTables.NaturalOrder;
             for (var i = 0; i < 64; i++)
             {
-                // libjpeg keeps multipliers as 16-bit signed values.
-                int q = precision == 0 ? s[1 + i] : BinaryPrimitives.ReadUInt16BigEndian(s[(1 + 2 * i)..]);
-                table[natural[i]] = (short)q;
+                table[natural[i]] = precision == 0 ? s[1 + i] : BinaryPrimitives.ReadUInt16BigEndian(s[(1 + 2 * i)..]);
             }
             _quantTables[id] = table;
             s = s[(1 + size)..];
@@ -428,7 +426,11 @@ internal sealed partial class JpegReader
             c.AcTable = needAc ? _acTables[acIds[i]] ?? Fail<JpegHuffmanTable>($"scan uses undefined AC Huffman table {acIds[i]}") : null;
             if (c.DcTable is { IsValidDcTable: false })
                 Fail($"DC Huffman table {dcIds[i]} has symbols above 15");
-            c.Quant ??= (int[]?)_quantTables[c.QuantTableId]?.Clone() ?? Fail<int[]>($"component {c.Id} uses undefined quantization table {c.QuantTableId}");
+            if (c.QuantValues is null)
+            {
+                c.QuantValues = (int[]?)_quantTables[c.QuantTableId]?.Clone() ?? Fail<int[]>($"component {c.Id} uses undefined quantization table {c.QuantTableId}");
+                c.Quant = Array.ConvertAll(c.QuantValues, q => (int)(short)q);
+            }
         }
         return new JpegScan(components, ss, se, ah, al);
     }
