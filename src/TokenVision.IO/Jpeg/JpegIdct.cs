@@ -230,13 +230,15 @@ internal static class JpegIdct
 
         var rows0 = Vector256.Narrow(Vector256.Narrow(Limit(r0), Limit(r1)), Vector256.Narrow(Limit(r2), Limit(r3))).AsUInt64();
         var rows1 = Vector256.Narrow(Vector256.Narrow(Limit(r4), Limit(r5)), Vector256.Narrow(Limit(r6), Limit(r7))).AsUInt64();
-        for (var i = 0; i < 4; i++)
-        {
-            var a = rows0.GetElement(i);
-            var b = rows1.GetElement(i);
-            MemoryMarshal.Write(output.Slice(offset + i * stride, 8), in a);
-            MemoryMarshal.Write(output.Slice(offset + (i + 4) * stride, 8), in b);
-        }
+        var block = output.Slice(offset, 7 * stride + 8);
+        rows0.GetLower().StoreLowerTo(block);
+        rows0.GetLower().StoreUpperTo(block[stride..]);
+        rows0.GetUpper().StoreLowerTo(block[(2 * stride)..]);
+        rows0.GetUpper().StoreUpperTo(block[(3 * stride)..]);
+        rows1.GetLower().StoreLowerTo(block[(4 * stride)..]);
+        rows1.GetLower().StoreUpperTo(block[(5 * stride)..]);
+        rows1.GetUpper().StoreLowerTo(block[(6 * stride)..]);
+        rows1.GetUpper().StoreUpperTo(block[(7 * stride)..]);
     }
 
     /// <summary>One 1-D pass over eight lanes: inputs x0..x7 become outputs descaled by <paramref name="shift"/> bits.</summary>
@@ -323,5 +325,21 @@ internal static class JpegIdct
         r6 = Avx2.Permute2x128(u2, u6, 0x31);
         r3 = Avx2.Permute2x128(u3, u7, 0x20);
         r7 = Avx2.Permute2x128(u3, u7, 0x31);
+    }
+
+    /// <summary>Stores the low 8 bytes of <paramref name="v"/> at the start of <paramref name="destination"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreLowerTo(this Vector128<ulong> v, Span<byte> destination)
+    {
+        var value = v.ToScalar();
+        MemoryMarshal.Write(destination, in value);
+    }
+
+    /// <summary>Stores the high 8 bytes of <paramref name="v"/> at the start of <paramref name="destination"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreUpperTo(this Vector128<ulong> v, Span<byte> destination)
+    {
+        var value = v.GetElement(1);
+        MemoryMarshal.Write(destination, in value);
     }
 }

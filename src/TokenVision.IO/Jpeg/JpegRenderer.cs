@@ -35,7 +35,7 @@ internal static class JpegRenderer
     public static byte[] Render(JpegComponent[] components, int width, int height, int maxH, int maxV, JpegColorTransform transform)
     {
         var channels = transform == JpegColorTransform.Gray ? 1 : 3;
-        var output = new byte[width * height * channels];
+        var output = GC.AllocateUninitializedArray<byte>(width * height * channels);   // every byte is written below
         var upsamplers = new JpegUpsampler[components.Length];
         for (var i = 0; i < components.Length; i++)
             upsamplers[i] = new JpegUpsampler(components[i], maxH, maxV);
