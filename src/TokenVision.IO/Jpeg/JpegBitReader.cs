@@ -147,18 +147,6 @@ internal ref struct JpegBitReader
         return -1;
     }
 
-    /// <summary>Peeks at the next 9 bits (for the combined AC lookahead).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public readonly int Peek9() => (int)(Bits >> (64 - JpegHuffmanTable.LookupBits));
-
-    /// <summary>Drops <paramref name="n"/> bits.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Skip(int n)
-    {
-        Bits <<= n;
-        Count -= n;
-    }
-
     /// <summary>Reads <paramref name="n"/> (0..16) bits as an unsigned value.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int ReadBits(int n)
@@ -181,10 +169,9 @@ internal ref struct JpegBitReader
 
     /// <summary>Reads <paramref name="n"/> (0..16) bits and sign-extends them as a JPEG magnitude category value.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public int ReceiveExtend(int n)
-    {
-        var v = ReadBits(n);
-        // Values below 2^(n-1) are negative: v - 2^n + 1. For n == 0 this yields 0.
-        return v + (((v - (1 << n >> 1)) >> 31) & ((-1 << n) + 1));
-    }
+    public int ReceiveExtend(int n) => Extend(ReadBits(n), n);
+
+    /// <summary>Sign-extends an <paramref name="n"/>-bit magnitude value: values below 2^(n-1) are negative (v - 2^n + 1); n == 0 gives 0.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int Extend(int v, int n) => v + (((v - (1 << n >> 1)) >> 31) & ((-1 << n) + 1));
 }

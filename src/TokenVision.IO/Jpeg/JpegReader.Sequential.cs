@@ -135,7 +135,7 @@ internal sealed partial class JpegReader
         var raw = (int)((bits >> 1) >> (63 - s));
         bits <<= s;
         count -= length + s;
-        var dc = c.DcPredictor + Extend(raw, s);
+        var dc = c.DcPredictor + JpegBitReader.Extend(raw, s);
         c.DcPredictor = dc;
         block[0] = (short)dc;
 
@@ -185,7 +185,7 @@ internal sealed partial class JpegReader
                 raw = (int)((bits >> 1) >> (63 - size));
                 bits <<= size;
                 count -= size;
-                block[natural[k]] = (short)Extend(raw, size);
+                block[natural[k]] = (short)JpegBitReader.Extend(raw, size);
                 last = k;
             }
             else
@@ -199,10 +199,6 @@ internal sealed partial class JpegReader
         reader.Count = count;
         return last;
     }
-
-    /// <summary>Sign-extends an <paramref name="n"/>-bit JPEG magnitude value (values below 2^(n-1) are negative).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int Extend(int v, int n) => v + (((v - (1 << n >> 1)) >> 31) & ((-1 << n) + 1));
 
     [DoesNotReturn]
     private void FailTruncated() => Fail("truncated: entropy-coded data ends before the last MCU");

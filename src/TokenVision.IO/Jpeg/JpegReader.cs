@@ -442,8 +442,7 @@ internal sealed partial class JpegReader
         foreach (var c in scan.Components)
             c.HasData = true;
         _scanCount++;
-        var end = _progressive ? DecodeProgressiveScan(data, pos, scan) : DecodeSequentialScan(data, pos, scan);
-        return end;
+        return _progressive ? DecodeProgressiveScan(data, pos, scan) : DecodeSequentialScan(data, pos, scan);
     }
 
     private void AllocateBuffers(int dataLength)

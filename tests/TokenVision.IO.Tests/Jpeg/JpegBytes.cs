@@ -17,18 +17,28 @@ internal static class JpegBytes
         return list;
     }
 
-    /// <summary>Offset of the first segment with <paramref name="marker"/>, walking the segment chain from SOI.</summary>
-    public static int FindSegment(byte[] data, byte marker)
+    /// <summary>Offsets and lengths of the marker segments from SOI up to and including the first SOS.</summary>
+    public static List<(int Offset, int Length, byte Marker)> Segments(byte[] data)
     {
+        var list = new List<(int, int, byte)>();
         var pos = 2;
         while (pos + 4 <= data.Length && data[pos] == 0xFF)
         {
-            if (data[pos + 1] == marker)
-                return pos;
-            pos += 2 + BinaryPrimitives.ReadUInt16BigEndian(data.AsSpan(pos + 2));
+            var marker = data[pos + 1];
+            var length = BinaryPrimitives.ReadUInt16BigEndian(data.AsSpan(pos + 2));
+            list.Add((pos, length, marker));
+            pos += 2 + length;
+            if (marker == 0xDA)
+                break;
         }
-        throw new InvalidOperationException($"no 0xFF{marker:X2} segment");
+        return list;
     }
+
+    /// <summary>Offset of the first segment with <paramref name="marker"/> before the first scan's data.</summary>
+    public static int FindSegment(byte[] data, byte marker) =>
+        Segments(data).Find(s => s.Marker == marker) is { Length: > 0 } segment
+            ? segment.Offset
+            : throw new InvalidOperationException($"no 0xFF{marker:X2} segment");
 
     /// <summary>A marker segment: 0xFF, the marker, the big-endian length, the payload.</summary>
     public static byte[] Segment(byte marker, ReadOnlySpan<byte> payload)

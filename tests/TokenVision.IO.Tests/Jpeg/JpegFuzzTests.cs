@@ -94,8 +94,8 @@ public sealed class JpegFuzzTests
                 return (data[..random.Next(data.Length)], "truncation");
             case 3:
             {
-                var segments = Segments(data);
-                var (offset, _) = segments[random.Next(segments.Count)];
+                var segments = JpegBytes.Segments(data);
+                var offset = segments[random.Next(segments.Count)].Offset + 2;
                 var length = BinaryPrimitives.ReadUInt16BigEndian(data.AsSpan(offset));
                 var corrupted = random.Next(4) switch
                 {
@@ -119,10 +119,10 @@ public sealed class JpegFuzzTests
             case 5:
             {
                 // Damage the headers and tables, where most of the parsing decisions are made.
-                var segments = Segments(data);
-                var (offset, length) = segments[random.Next(segments.Count)];
+                var segments = JpegBytes.Segments(data);
+                var (offset, length, _) = segments[random.Next(segments.Count)];
                 for (var n = random.Next(1, 4); n > 0; n--)
-                    data[offset + 2 + random.Next(Math.Max(1, length - 2)) % Math.Max(1, data.Length - offset - 2)] = (byte)random.Next(256);
+                    data[Math.Min(offset + 4 + random.Next(Math.Max(1, length - 2)), data.Length - 1)] = (byte)random.Next(256);
                 return (data, "header bytes");
             }
             case 6:
@@ -143,8 +143,8 @@ public sealed class JpegFuzzTests
             default:
             {
                 // Flip bits in the entropy-coded data after the first scan header.
-                var segments = Segments(data);
-                var start = segments[^1].Offset + segments[^1].Length;
+                var segments = JpegBytes.Segments(data);
+                var start = segments[^1].Offset + 2 + segments[^1].Length;
                 for (var n = random.Next(1, 4); n > 0; n--)
                 {
                     var at = start + random.Next(Math.Max(1, data.Length - start));
@@ -154,22 +154,5 @@ public sealed class JpegFuzzTests
                 return (data, "entropy bits");
             }
         }
-    }
-
-    /// <summary>Offsets of the length fields of the marker segments up to and including the first SOS.</summary>
-    private static List<(int Offset, int Length)> Segments(byte[] data)
-    {
-        var list = new List<(int, int)>();
-        var pos = 2;
-        while (pos + 4 <= data.Length && data[pos] == 0xFF)
-        {
-            var marker = data[pos + 1];
-            var length = BinaryPrimitives.ReadUInt16BigEndian(data.AsSpan(pos + 2));
-            list.Add((pos + 2, length));
-            pos += 2 + length;
-            if (marker == 0xDA)
-                break;
-        }
-        return list;
     }
 }
