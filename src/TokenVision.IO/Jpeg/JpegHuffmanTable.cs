@@ -6,31 +6,40 @@ namespace TokenVision.IO.Jpeg;
 /// </summary>
 internal sealed class JpegHuffmanTable
 {
-    /// <summary>Bits resolved by one lookahead step.</summary>
+    /// <summary>Bits resolved by one symbol lookahead step.</summary>
     public const int LookupBits = 9;
+
+    /// <summary>Bits examined by the combined AC lookahead (code, run and value together).</summary>
+    public const int FastBits = 11;
 
     private const int LookupSize = 1 << LookupBits;
 
     private JpegHuffmanTable(byte[] counts, byte[] values)
     {
         Counts = counts;
-        Values = values;
+        Values = new byte[256];
+        values.CopyTo(Values, 0);
+        SymbolCount = values.Length;
     }
 
     /// <summary>Number of codes of each length 1..16 (index 0 unused).</summary>
     public byte[] Counts { get; }
 
-    /// <summary>Symbols in code order.</summary>
+    /// <summary>Symbols in code order, in a 256-entry array (any byte-sized index is in range).</summary>
     public byte[] Values { get; }
+
+    /// <summary>Number of symbols the table defines.</summary>
+    public int SymbolCount { get; }
 
     /// <summary>Lookahead: <c>(length &lt;&lt; 8) | symbol</c> for codes of at most 9 bits, 0 when the code is longer.</summary>
     public ushort[] Lookup { get; } = new ushort[LookupSize];
 
     /// <summary>
-    /// AC lookahead: when a code and its value bits fit in 9 bits, <c>(value &lt;&lt; 16) | (run &lt;&lt; 8) | totalLength</c>
-    /// with the value already sign-extended; otherwise 0.
+    /// AC lookahead over <see cref="FastBits"/> bits: when a code and its value bits fit, <c>(value &lt;&lt; 16) |
+    /// (run &lt;&lt; 8) | totalLength</c> with the value already sign-extended; for the end-of-block code, just its length
+    /// (value 0); otherwise 0.
     /// </summary>
-    public int[] FastAc { get; } = new int[LookupSize];
+    public int[] FastAc { get; } = new int[1 << FastBits];
 
     /// <summary>Largest code of each length (-1 if none); index 17 is a sentinel.</summary>
     public int[] MaxCode { get; } = new int[18];
@@ -82,24 +91,37 @@ internal sealed class JpegHuffmanTable
         MaxCode[17] = int.MaxValue;
 
         var dcValid = true;
-        foreach (var v in Values)
+        foreach (var v in Values.AsSpan(0, SymbolCount))
             dcValid &= v <= 15;
         IsValidDcTable = dcValid;
 
-        for (var bits = 0; bits < LookupSize; bits++)
+        // Combined AC entries: enumerate the codes that fit in FastBits and every continuation of their value bits.
+        code = 0;
+        k = 0;
+        for (var length = 1; length <= FastBits; length++)
         {
-            var entry = Lookup[bits];
-            if (entry == 0)
-                continue;
-            var length = entry >> 8;
-            var rs = entry & 0xFF;
-            var run = rs >> 4;
-            var size = rs & 15;
-            if (size == 0 || length + size > LookupBits)
-                continue;
-            var raw = (bits >> (LookupBits - length - size)) & ((1 << size) - 1);
-            var value = raw < 1 << (size - 1) ? raw - (1 << size) + 1 : raw;
-            FastAc[bits] = (value << 16) | (run << 8) | (length + size);
+            for (var i = 0; i < Counts[length]; i++, k++, code++)
+            {
+                var rs = Values[k];
+                var run = rs >> 4;
+                var size = rs & 15;
+                if (rs == 0)
+                {
+                    var shift = FastBits - length;
+                    FastAc.AsSpan(code << shift, 1 << shift).Fill(length);
+                    continue;
+                }
+                if (size == 0 || length + size > FastBits)
+                    continue;
+                var rest = FastBits - length - size;
+                for (var raw = 0; raw < 1 << size; raw++)
+                {
+                    var value = raw < 1 << (size - 1) ? raw - (1 << size) + 1 : raw;
+                    var first = ((code << size) | raw) << rest;
+                    FastAc.AsSpan(first, 1 << rest).Fill((value << 16) | (run << 8) | (length + size));
+                }
+            }
+            code <<= 1;
         }
         return true;
     }

@@ -12,7 +12,8 @@ internal sealed partial class JpegReader
 
     private int DecodeProgressiveScan(ReadOnlySpan<byte> data, int pos, JpegScan scan)
     {
-        var reader = new JpegBitReader(data, pos);
+        var reader = new JpegBitReader(_segmentBuffer);
+        reader.Begin(data, pos);
         var components = scan.Components;
         foreach (var c in components)
         {
@@ -86,7 +87,7 @@ internal sealed partial class JpegReader
                 }
             }
         }
-        return reader.Position;
+        return reader.SegmentEnd;
     }
 
     private void DecodeDc(ref JpegBitReader reader, JpegComponent c, Span<short> block, JpegScan scan, bool refine)

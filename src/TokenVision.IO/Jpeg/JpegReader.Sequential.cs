@@ -1,5 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace TokenVision.IO.Jpeg;
 
@@ -8,7 +10,8 @@ internal sealed partial class JpegReader
 {
     private int DecodeSequentialScan(ReadOnlySpan<byte> data, int pos, JpegScan scan)
     {
-        var reader = new JpegBitReader(data, pos);
+        var reader = new JpegBitReader(_segmentBuffer);
+        reader.Begin(data, pos);
         var components = scan.Components;
         foreach (var c in components)
             c.DcPredictor = 0;
@@ -69,7 +72,7 @@ internal sealed partial class JpegReader
                 }
             }
         }
-        return reader.Position;
+        return reader.SegmentEnd;
     }
 
     /// <summary>Handles a restart marker: checks it, realigns the reader after it and resets the predictors.</summary>
@@ -77,24 +80,26 @@ internal sealed partial class JpegReader
     {
         if (reader.Overrun)
             FailTruncated();
-        var pos = reader.Position;
+        var pos = reader.SegmentEnd;
         var marker = NextMarker(data, ref pos);
         if (marker < 0)
             FailTruncated();
         if (marker != 0xD0 + nextRestart)
             Fail($"expected restart marker RST{nextRestart}, found marker 0xFF{marker:X2}");
         nextRestart = (nextRestart + 1) & 7;
-        reader.Reset(pos);
+        reader.Begin(data, pos);
         foreach (var c in components)
             c.DcPredictor = 0;
         _eobRun = 0;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    /// <summary>Decodes one block and transforms it into the component's plane at <paramref name="offset"/>.</summary>
+    /// <remarks>Kept out of the MCU loops so that the hot loop is compiled on its own, with few live values.</remarks>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private void DecodeAndTransformBlock(ref JpegBitReader reader, JpegComponent c, int offset)
     {
         var block = _block.AsSpan();
-        var last = DecodeBlock(ref reader, c, block);
+        var last = DecodeBlock(ref reader, c, _block);
         var quant = c.Quant!;
         if (last == 0)
         {
@@ -109,20 +114,31 @@ internal sealed partial class JpegReader
     }
 
     /// <summary>
-    /// Decodes one block's coefficients (natural order); returns the zig-zag index of the last coded one. The bit
-    /// buffer is kept in locals for the duration of the block and stored back at the end.
+    /// Decodes one block's coefficients (natural order) into <paramref name="block"/> (64 entries, all zero on entry);
+    /// returns the zig-zag index of the last coded one. The bit buffer lives in locals for the duration of the block.
     /// </summary>
+    /// <remarks>
+    /// Table and block accesses go through references without bounds checks, each provably in range: lookahead
+    /// indices are the top 9 or 11 bits of the buffer (tables of 512 and 2048 entries); the zig-zag index k is at
+    /// most 63 + 15 = 78 when used (the natural-order table has 80 entries); natural-order entries are at most 63.
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private int DecodeBlock(ref JpegBitReader reader, JpegComponent c, Span<short> block)
+    private int DecodeBlock(ref JpegBitReader reader, JpegComponent c, short[] block)
     {
         const int peekShift = 64 - JpegHuffmanTable.LookupBits;
-        if (reader.Count < 32)
-            reader.Fill();
+        const int fastShift = 64 - JpegHuffmanTable.FastBits;
         var bits = reader.Bits;
         var count = reader.Count;
+        if (count < 32)
+        {
+            bits |= reader.Load() >> count;
+            count += reader.Advance(count);
+        }
+        ref var coefficients = ref MemoryMarshal.GetArrayDataReference(block);
+        Debug.Assert(block.Length == 64);
 
         var dcTable = c.DcTable!;
-        int entry = dcTable.Lookup[(int)(bits >> peekShift)];
+        int entry = Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(dcTable.Lookup), (int)(bits >> peekShift));
         if (entry == 0)
         {
             entry = JpegBitReader.DecodeLong(dcTable, bits);
@@ -137,37 +153,36 @@ internal sealed partial class JpegReader
         count -= length + s;
         var dc = c.DcPredictor + JpegBitReader.Extend(raw, s);
         c.DcPredictor = dc;
-        block[0] = (short)dc;
+        coefficients = (short)dc;
 
         var ac = c.AcTable!;
-        var fastAc = ac.FastAc;
-        var lookup = ac.Lookup;
-        var natural = JpegTables.NaturalOrder;
+        ref var fastAc = ref MemoryMarshal.GetArrayDataReference(ac.FastAc);
+        ref var lookup = ref MemoryMarshal.GetArrayDataReference(ac.Lookup);
+        ref var natural = ref MemoryMarshal.GetReference(JpegTables.NaturalOrder);
         var last = 0;
         for (var k = 1; k < 64; k++)
         {
             if (count < 32)
             {
-                reader.Bits = bits;
-                reader.Count = count;
-                reader.Fill();
-                bits = reader.Bits;
-                count = reader.Count;
+                bits |= reader.Load() >> count;
+                count += reader.Advance(count);
             }
-            var peek = (int)(bits >> peekShift);
-            var fast = fastAc[peek];
+            var fast = Unsafe.Add(ref fastAc, (int)(bits >> fastShift));
             if (fast != 0)
             {
-                // Code and value bits resolved together.
+                // Code and value bits resolved together; a zero value is the end-of-block code.
                 var n = fast & 0xFF;
                 bits <<= n;
                 count -= n;
+                var value = fast >> 16;
+                if (value == 0)
+                    break;
                 k += (fast >> 8) & 0xFF;
-                block[natural[k]] = (short)(fast >> 16);
+                Unsafe.Add(ref coefficients, Unsafe.Add(ref natural, k)) = (short)value;
                 last = k;
                 continue;
             }
-            entry = lookup[peek];
+            entry = Unsafe.Add(ref lookup, (int)(bits >> peekShift));
             if (entry == 0)
             {
                 entry = JpegBitReader.DecodeLong(ac, bits);
@@ -185,7 +200,7 @@ internal sealed partial class JpegReader
                 raw = (int)((bits >> 1) >> (63 - size));
                 bits <<= size;
                 count -= size;
-                block[natural[k]] = (short)JpegBitReader.Extend(raw, size);
+                Unsafe.Add(ref coefficients, Unsafe.Add(ref natural, k)) = (short)JpegBitReader.Extend(raw, size);
                 last = k;
             }
             else

@@ -21,6 +21,7 @@ internal sealed partial class JpegReader
     private readonly JpegHuffmanTable?[] _acTables = new JpegHuffmanTable?[4];
     private readonly short[] _block = new short[64];
     private readonly int[] _workspace = new int[64];
+    private byte[] _segmentBuffer = [];
 
     private JpegComponent[] _components = [];
     private int _width;
@@ -455,6 +456,8 @@ internal sealed partial class JpegReader
         if (blocks > 8L * dataLength)
             Fail($"truncated: {_width}x{_height} needs {blocks} blocks, more than {dataLength} bytes can hold");
 
+        // Un-stuffed entropy-coded segments are never longer than the file.
+        _segmentBuffer = ArrayPool<byte>.Shared.Rent(dataLength + JpegBitReader.Padding);
         foreach (var c in _components)
         {
             c.Plane = ArrayPool<byte>.Shared.Rent(c.Stride * c.PaddedBlocksPerColumn * 8);
@@ -470,6 +473,9 @@ internal sealed partial class JpegReader
 
     private void ReleaseBuffers()
     {
+        if (_segmentBuffer.Length > 0)
+            ArrayPool<byte>.Shared.Return(_segmentBuffer);
+        _segmentBuffer = [];
         foreach (var c in _components)
         {
             if (c.Plane.Length > 0)

@@ -8,6 +8,8 @@ namespace TokenVision.Benchmarks.IO.Jpeg;
 /// run: <c>/usr/bin/python3 -m timeit -s "import io; from PIL import Image; d=open(PATH,'rb').read()" "Image.open(io.BytesIO(d)).load()"</c>.
 /// </summary>
 [MemoryDiagnoser]
+[MinColumn]
+[MedianColumn]
 public class JpegDecodeBenchmarks
 {
     private byte[] _data = [];
