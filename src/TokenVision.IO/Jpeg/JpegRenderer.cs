@@ -59,12 +59,23 @@ internal static class JpegRenderer
         return output;
     }
 
-    private static readonly int s_crToRFactor = Fix(1.40200);
-    private static readonly int s_cbToBFactor = Fix(1.77200);
-    private static readonly int s_crToGFactor = -Fix(0.71414);
-    private static readonly int s_cbToGFactor = -Fix(0.34414);
+    // libjpeg's multipliers split so that the part left for a 16-bit multiply fits in 16 bits:
+    // FIX(1.402) = 65536 + 26345, FIX(1.772) = 131072 - 14942, -FIX(0.71414) = 18734 - 65536.
+    private const short CrToRRest = 26345;
+    private const short CbToBRest = -14942;
+    private const short CbToG = -22554;     // -FIX(0.34414)
+    private const short CrToGRest = 18734;
 
-    /// <summary>Converts one row from YCbCr; 32 pixels at a time with AVX2, the rest (or everything without it) through libjpeg's tables.</summary>
+    /// <summary>
+    /// Converts one row from YCbCr with libjpeg's fixed-point formulas; 32 pixels at a time in 16-bit lanes with AVX2,
+    /// the rest (or everything without AVX2) through libjpeg's tables.
+    /// </summary>
+    /// <remarks>
+    /// With x = Cr - 128 the red term is floor((91881 x + 32768) / 65536) = x + floor((26345 x + 32768) / 65536), and
+    /// floor((t + 32768) / 65536) = ((floor(2t / 65536)) + 1) &gt;&gt; 1, which <c>vpmulhw</c> of 2x by 26345 gives exactly; blue
+    /// likewise with 2(Cb - 128) and -14942; green is -x + floor((-22554 (Cb - 128) + 18734 x + 32768) / 65536) from one
+    /// <c>vpmaddwd</c>. The sums are clamped to 0..255 by unsigned saturation, as libjpeg's range limit does.
+    /// </remarks>
     internal static void YCbCrToRgb(ReadOnlySpan<byte> yRow, ReadOnlySpan<byte> cbRow, ReadOnlySpan<byte> crRow, Span<byte> dst)
     {
         var n = yRow.Length;
@@ -79,13 +90,11 @@ internal static class JpegRenderer
                 var y = Vector256.Create(yRow.Slice(x, 32));
                 var cb = Vector256.Create(cbRow.Slice(x, 32));
                 var cr = Vector256.Create(crRow.Slice(x, 32));
-                var (r0, g0, b0) = Convert8(y.GetLower(), cb.GetLower(), cr.GetLower());
-                var (r1, g1, b1) = Convert8(Sse2.ShiftRightLogical128BitLane(y.GetLower(), 8), Sse2.ShiftRightLogical128BitLane(cb.GetLower(), 8), Sse2.ShiftRightLogical128BitLane(cr.GetLower(), 8));
-                var (r2, g2, b2) = Convert8(y.GetUpper(), cb.GetUpper(), cr.GetUpper());
-                var (r3, g3, b3) = Convert8(Sse2.ShiftRightLogical128BitLane(y.GetUpper(), 8), Sse2.ShiftRightLogical128BitLane(cb.GetUpper(), 8), Sse2.ShiftRightLogical128BitLane(cr.GetUpper(), 8));
-                var r = Vector256.Narrow(Vector256.Narrow(r0, r1), Vector256.Narrow(r2, r3)).AsByte();
-                var g = Vector256.Narrow(Vector256.Narrow(g0, g1), Vector256.Narrow(g2, g3)).AsByte();
-                var b = Vector256.Narrow(Vector256.Narrow(b0, b1), Vector256.Narrow(b2, b3)).AsByte();
+                var (r0, g0, b0) = Convert16(y.GetLower(), cb.GetLower(), cr.GetLower());
+                var (r1, g1, b1) = Convert16(y.GetUpper(), cb.GetUpper(), cr.GetUpper());
+                var r = Pack(r0, r1);
+                var g = Pack(g0, g1);
+                var b = Pack(b0, b1);
                 var o = dst.Slice(3 * x, 96);
                 Interleave16(r.GetLower(), g.GetLower(), b.GetLower(), o);
                 Interleave16(r.GetUpper(), g.GetUpper(), b.GetUpper(), o[48..]);
@@ -107,23 +116,33 @@ internal static class JpegRenderer
         }
     }
 
-    /// <summary>The table formulas evaluated on 8 pixels (low 8 bytes of each input), clamped to 0..255.</summary>
+    /// <summary>R, G, B of 16 pixels as unclamped 16-bit values.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static (Vector256<int> R, Vector256<int> G, Vector256<int> B) Convert8(Vector128<byte> y8, Vector128<byte> cb8, Vector128<byte> cr8)
+    private static (Vector256<short> R, Vector256<short> G, Vector256<short> B) Convert16(Vector128<byte> y8, Vector128<byte> cb8, Vector128<byte> cr8)
     {
-        var center = Vector256.Create(128);
+        var center = Vector256.Create((short)128);
+        var one = Vector256.Create((short)1);
+        var y = Avx2.ConvertToVector256Int16(y8);
+        var cb = Avx2.ConvertToVector256Int16(cb8) - center;
+        var cr = Avx2.ConvertToVector256Int16(cr8) - center;
+
+        var rTerm = (Avx2.MultiplyHigh(cr + cr, Vector256.Create(CrToRRest)) + one) >> 1;
+        var bTerm = (Avx2.MultiplyHigh(cb + cb, Vector256.Create(CbToBRest)) + one) >> 1;
+
+        var g = Vector256.Create(CbToG, CrToGRest, CbToG, CrToGRest, CbToG, CrToGRest, CbToG, CrToGRest,
+            CbToG, CrToGRest, CbToG, CrToGRest, CbToG, CrToGRest, CbToG, CrToGRest);
         var half = Vector256.Create(OneHalf);
-        var y = Avx2.ConvertToVector256Int32(y8);
-        var cb = Avx2.ConvertToVector256Int32(cb8) - center;
-        var cr = Avx2.ConvertToVector256Int32(cr8) - center;
-        var r = y + ((cr * s_crToRFactor + half) >> ScaleBits);
-        var g = y + ((cb * s_cbToGFactor + half + cr * s_crToGFactor) >> ScaleBits);
-        var b = y + ((cb * s_cbToBFactor + half) >> ScaleBits);
-        var max = Vector256.Create(255);
-        return (Vector256.Min(Vector256.Max(r, Vector256<int>.Zero), max),
-            Vector256.Min(Vector256.Max(g, Vector256<int>.Zero), max),
-            Vector256.Min(Vector256.Max(b, Vector256<int>.Zero), max));
+        var gLow = (Avx2.MultiplyAddAdjacent(Avx2.UnpackLow(cb, cr), g) + half) >> ScaleBits;
+        var gHigh = (Avx2.MultiplyAddAdjacent(Avx2.UnpackHigh(cb, cr), g) + half) >> ScaleBits;
+        var gTerm = Avx2.PackSignedSaturate(gLow, gHigh);   // back in pixel order within each 128-bit lane
+
+        return (y + cr + rTerm, y - cr + gTerm, y + cb + cb + bTerm);
     }
+
+    /// <summary>Clamps two vectors of 16 values to 0..255 and packs them, in order, into 32 bytes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<byte> Pack(Vector256<short> low, Vector256<short> high) =>
+        Avx2.Permute4x64(Avx2.PackUnsignedSaturate(low, high).AsUInt64(), 0b11_01_10_00).AsByte();
 
     // pshufb masks that spread 16 R, G or B samples over three 16-byte blocks of RGB triples (0x80 = zero).
     private static readonly Vector128<byte>[] s_interleaveMasks = BuildInterleaveMasks();

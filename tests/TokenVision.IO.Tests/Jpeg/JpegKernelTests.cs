@@ -78,6 +78,34 @@ public sealed class JpegKernelTests
     }
 
     [Fact]
+    public void YCbCrToRgb_IsExactForEverySample()
+    {
+        // Every (Y, Cb, Cr): rows of 65536 pixels (all Cb, Cr pairs) for each Y.
+        var cb = new byte[65536];
+        var cr = new byte[65536];
+        for (var i = 0; i < 65536; i++)
+        {
+            cb[i] = (byte)(i >> 8);
+            cr[i] = (byte)i;
+        }
+        var y = new byte[65536];
+        var actual = new byte[3 * 65536];
+        for (var luma = 0; luma < 256; luma++)
+        {
+            Array.Fill(y, (byte)luma);
+            JpegRenderer.YCbCrToRgb(y, cb, cr, actual);
+            for (var i = 0; i < 65536; i++)
+            {
+                int b = cb[i] - 128, r = cr[i] - 128;
+                if (actual[3 * i] != Clamp(luma + ((91881 * r + 32768) >> 16)) ||
+                    actual[3 * i + 1] != Clamp(luma + ((-22554 * b + 32768 - 46802 * r) >> 16)) ||
+                    actual[3 * i + 2] != Clamp(luma + ((116130 * b + 32768) >> 16)))
+                    Assert.Fail($"Y={luma} Cb={cb[i]} Cr={cr[i]}: got {actual[3 * i]},{actual[3 * i + 1]},{actual[3 * i + 2]}");
+            }
+        }
+    }
+
+    [Fact]
     public void Interleave_MatchesScalarAtEveryWidth()
     {
         var random = new Random(6);
