@@ -43,7 +43,7 @@ internal static class JpegBlockSmoothing
     }
 
     /// <summary>Smooths and inverse-transforms every block of <paramref name="c"/> into its plane.</summary>
-    public static void Transform(JpegComponent c, int imcuRows, short[] block, int[] workspace)
+    public static void Transform(JpegComponent c, int imcuRows, short[] block, int[] dequantized, int[] workspace)
     {
         var bits = c.CoefficientBits;
         var changeDc = true;
@@ -145,7 +145,7 @@ internal static class JpegBlockSmoothing
                         42 * dc18 + 6 * dc19 - 6 * dc20 - 2 * dc21 - 6 * dc22 - 8 * dc23 - 6 * dc24 - 2 * dc25), q00, 0);
                 }
 
-                JpegIdct.Transform(block, c.Quant!, workspace, c.Plane, row * 8 * c.Stride + column * 8, c.Stride);
+                JpegIdct.Transform(block, c.Quant!, dequantized, workspace, c.Plane, row * 8 * c.Stride + column * 8, c.Stride);
 
                 dc01 = dc02; dc02 = dc03; dc03 = dc04; dc04 = dc05;
                 dc06 = dc07; dc07 = dc08; dc08 = dc09; dc09 = dc10;

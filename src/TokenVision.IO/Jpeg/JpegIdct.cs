@@ -58,22 +58,35 @@ internal static class JpegIdct
     }
 
     /// <summary>
-    /// Dequantizes <paramref name="coefficients"/> (natural order) with <paramref name="quant"/> and writes the 8x8
-    /// samples to <paramref name="output"/> at <paramref name="offset"/>, rows <paramref name="stride"/> apart.
+    /// Dequantizes <paramref name="coefficients"/> (natural order) with <paramref name="quant"/> into
+    /// <paramref name="dequantized"/> and transforms them (see the other overload).
     /// </summary>
-    public static void Transform(ReadOnlySpan<short> coefficients, ReadOnlySpan<int> quant, Span<int> workspace, Span<byte> output, int offset, int stride)
-    {
-        if (Avx2.IsSupported)
-            TransformAvx2(coefficients, quant, output, offset, stride);
-        else
-            TransformScalar(coefficients, quant, workspace, output, offset, stride);
-    }
-
-    /// <summary>The scalar reference: libjpeg's two passes as written, including its zero-column and zero-row shortcuts.</summary>
-    internal static void TransformScalar(ReadOnlySpan<short> coefficients, ReadOnlySpan<int> quant, Span<int> workspace, Span<byte> output, int offset, int stride)
+    public static void Transform(ReadOnlySpan<short> coefficients, ReadOnlySpan<int> quant, Span<int> dequantized, Span<int> workspace, Span<byte> output, int offset, int stride)
     {
         var input = coefficients[..64];
         var q = quant[..64];
+        var d = dequantized[..64];
+        for (var i = 0; i < 64; i++)
+            d[i] = input[i] * q[i];
+        Transform(d, workspace, output, offset, stride);
+    }
+
+    /// <summary>
+    /// Transforms 64 dequantized coefficients (natural order) and writes the 8x8 samples to
+    /// <paramref name="output"/> at <paramref name="offset"/>, rows <paramref name="stride"/> apart.
+    /// </summary>
+    public static void Transform(ReadOnlySpan<int> dequantized, Span<int> workspace, Span<byte> output, int offset, int stride)
+    {
+        if (Avx2.IsSupported)
+            TransformAvx2(dequantized, output, offset, stride);
+        else
+            TransformScalar(dequantized, workspace, output, offset, stride);
+    }
+
+    /// <summary>The scalar reference: libjpeg's two passes as written, including its zero-column and zero-row shortcuts.</summary>
+    internal static void TransformScalar(ReadOnlySpan<int> dequantized, Span<int> workspace, Span<byte> output, int offset, int stride)
+    {
+        var input = dequantized[..64];
         var ws = workspace[..64];
         var range = s_rangeLimit;
 
@@ -83,7 +96,7 @@ internal static class JpegIdct
             if (input[8 + col] == 0 && input[16 + col] == 0 && input[24 + col] == 0 && input[32 + col] == 0 &&
                 input[40 + col] == 0 && input[48 + col] == 0 && input[56 + col] == 0)
             {
-                var dc = input[col] * q[col] << Pass1Bits;
+                var dc = input[col] << Pass1Bits;
                 ws[col] = dc;
                 ws[8 + col] = dc;
                 ws[16 + col] = dc;
@@ -96,13 +109,13 @@ internal static class JpegIdct
             }
 
             // Even part.
-            var z2 = input[16 + col] * q[16 + col];
-            var z3 = input[48 + col] * q[48 + col];
+            var z2 = input[16 + col];
+            var z3 = input[48 + col];
             var z1 = (z2 + z3) * Fix0541196100;
             var tmp2 = z1 - z3 * Fix1847759065;
             var tmp3 = z1 + z2 * Fix0765366865;
-            z2 = input[col] * q[col];
-            z3 = input[32 + col] * q[32 + col];
+            z2 = input[col];
+            z3 = input[32 + col];
             var tmp0 = (z2 + z3) << ConstBits;
             var tmp1 = (z2 - z3) << ConstBits;
             var tmp10 = tmp0 + tmp3;
@@ -111,10 +124,10 @@ internal static class JpegIdct
             var tmp12 = tmp1 - tmp2;
 
             // Odd part.
-            tmp0 = input[56 + col] * q[56 + col];
-            tmp1 = input[40 + col] * q[40 + col];
-            tmp2 = input[24 + col] * q[24 + col];
-            tmp3 = input[8 + col] * q[8 + col];
+            tmp0 = input[56 + col];
+            tmp1 = input[40 + col];
+            tmp2 = input[24 + col];
+            tmp3 = input[8 + col];
             z1 = tmp0 + tmp3;
             z2 = tmp1 + tmp2;
             z3 = tmp0 + tmp2;
@@ -210,41 +223,70 @@ internal static class JpegIdct
     /// exactly the 32-bit operations of <see cref="TransformScalar"/> (its shortcuts give the same values as the full
     /// computation), so the output is identical.
     /// </summary>
-    private static void TransformAvx2(ReadOnlySpan<short> coefficients, ReadOnlySpan<int> quant, Span<byte> output, int offset, int stride)
+    private static void TransformAvx2(ReadOnlySpan<int> dequantized, Span<byte> output, int offset, int stride)
     {
-        var c = MemoryMarshal.Cast<short, Vector256<short>>(coefficients[..64]);
-        var q = MemoryMarshal.Cast<int, Vector256<int>>(quant[..64]);
-        var r0 = Vector256.WidenLower(c[0]) * q[0];
-        var r1 = Vector256.WidenUpper(c[0]) * q[1];
-        var r2 = Vector256.WidenLower(c[1]) * q[2];
-        var r3 = Vector256.WidenUpper(c[1]) * q[3];
-        var r4 = Vector256.WidenLower(c[2]) * q[4];
-        var r5 = Vector256.WidenUpper(c[2]) * q[5];
-        var r6 = Vector256.WidenLower(c[3]) * q[6];
-        var r7 = Vector256.WidenUpper(c[3]) * q[7];
+        var rows = MemoryMarshal.Cast<int, Vector256<int>>(dequantized[..64]);
+        var r0 = rows[0];
+        var r1 = rows[1];
+        var r2 = rows[2];
+        var r3 = rows[3];
+        var r4 = rows[4];
+        var r5 = rows[5];
+        var r6 = rows[6];
+        var r7 = rows[7];
 
-        Butterfly(ref r0, ref r1, ref r2, ref r3, ref r4, ref r5, ref r6, ref r7, ConstBits - Pass1Bits);
+        Butterfly(ref r0, ref r1, ref r2, ref r3, ref r4, ref r5, ref r6, ref r7, ConstBits - Pass1Bits, 0);
         Transpose(ref r0, ref r1, ref r2, ref r3, ref r4, ref r5, ref r6, ref r7);
-        Butterfly(ref r0, ref r1, ref r2, ref r3, ref r4, ref r5, ref r6, ref r7, ConstBits + Pass1Bits + 3);
-        Transpose(ref r0, ref r1, ref r2, ref r3, ref r4, ref r5, ref r6, ref r7);
-
-        var rows0 = Vector256.Narrow(Vector256.Narrow(Limit(r0), Limit(r1)), Vector256.Narrow(Limit(r2), Limit(r3))).AsUInt64();
-        var rows1 = Vector256.Narrow(Vector256.Narrow(Limit(r4), Limit(r5)), Vector256.Narrow(Limit(r6), Limit(r7))).AsUInt64();
-        var block = output.Slice(offset, 7 * stride + 8);
-        rows0.GetLower().StoreLowerTo(block);
-        rows0.GetLower().StoreUpperTo(block[stride..]);
-        rows0.GetUpper().StoreLowerTo(block[(2 * stride)..]);
-        rows0.GetUpper().StoreUpperTo(block[(3 * stride)..]);
-        rows1.GetLower().StoreLowerTo(block[(4 * stride)..]);
-        rows1.GetLower().StoreUpperTo(block[(5 * stride)..]);
-        rows1.GetUpper().StoreLowerTo(block[(6 * stride)..]);
-        rows1.GetUpper().StoreUpperTo(block[(7 * stride)..]);
+        // Pass 2 on columns (lane = row): adding 512 << 18 before the descale moves libjpeg's wrap window
+        // (-512..511 -> 0..1023) into the low 10 bits; the wrap stays exact even if the 32-bit sum overflows,
+        // since 2^32 / 2^18 is a multiple of 1024.
+        Butterfly(ref r0, ref r1, ref r2, ref r3, ref r4, ref r5, ref r6, ref r7, ConstBits + Pass1Bits + 3, 512 << (ConstBits + Pass1Bits + 3));
+        StoreLimited(r0, r1, r2, r3, r4, r5, r6, r7, output, offset, stride);
     }
 
-    /// <summary>One 1-D pass over eight lanes: inputs x0..x7 become outputs descaled by <paramref name="shift"/> bits.</summary>
+    // pshufb mask turning each 16-byte lane of [column m][row r] bytes (4x4) into [row r][column m].
+    private static readonly Vector256<byte> s_transpose4x4 = Vector256.Create(
+        (byte)0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15,
+        0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+
+    /// <summary>
+    /// Range-limits pass-2 results c0..c7 (column m in lane r, offset by 512 as above) and stores them as 8 rows:
+    /// keep 10 bits, subtract 384 (= 512 - 128) in 16-bit lanes, clamp to 0..255 by unsigned saturation, then
+    /// transpose the bytes back to rows.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreLimited(Vector256<int> c0, Vector256<int> c1, Vector256<int> c2, Vector256<int> c3,
+        Vector256<int> c4, Vector256<int> c5, Vector256<int> c6, Vector256<int> c7, Span<byte> output, int offset, int stride)
+    {
+        var mask = Vector256.Create(1023);
+        var bias = Vector256.Create((short)384);
+        // In-lane packs: p01 = [c0 r0-3, c1 r0-3 | c0 r4-7, c1 r4-7], and so on.
+        var p01 = Avx2.PackSignedSaturate(c0 & mask, c1 & mask) - bias;
+        var p23 = Avx2.PackSignedSaturate(c2 & mask, c3 & mask) - bias;
+        var p45 = Avx2.PackSignedSaturate(c4 & mask, c5 & mask) - bias;
+        var p67 = Avx2.PackSignedSaturate(c6 & mask, c7 & mask) - bias;
+        // Bytes per lane: [column 0..3][row] for rows 0..3 (low lane) and 4..7 (high lane), then columns 4..7.
+        var left = Avx2.Shuffle(Avx2.PackUnsignedSaturate(p01, p23), s_transpose4x4).AsInt32();
+        var right = Avx2.Shuffle(Avx2.PackUnsignedSaturate(p45, p67), s_transpose4x4).AsInt32();
+        var rows0145 = Avx2.UnpackLow(left, right).AsUInt64();    // rows 0, 1 | 4, 5
+        var rows2367 = Avx2.UnpackHigh(left, right).AsUInt64();   // rows 2, 3 | 6, 7
+
+        var block = output.Slice(offset, 7 * stride + 8);
+        ref var origin = ref MemoryMarshal.GetReference(block);
+        Unsafe.WriteUnaligned(ref origin, rows0145.GetElement(0));
+        Unsafe.WriteUnaligned(ref Unsafe.Add(ref origin, stride), rows0145.GetElement(1));
+        Unsafe.WriteUnaligned(ref Unsafe.Add(ref origin, 2 * stride), rows2367.GetElement(0));
+        Unsafe.WriteUnaligned(ref Unsafe.Add(ref origin, 3 * stride), rows2367.GetElement(1));
+        Unsafe.WriteUnaligned(ref Unsafe.Add(ref origin, 4 * stride), rows0145.GetElement(2));
+        Unsafe.WriteUnaligned(ref Unsafe.Add(ref origin, 5 * stride), rows0145.GetElement(3));
+        Unsafe.WriteUnaligned(ref Unsafe.Add(ref origin, 6 * stride), rows2367.GetElement(2));
+        Unsafe.WriteUnaligned(ref Unsafe.Add(ref origin, 7 * stride), rows2367.GetElement(3));
+    }
+
+    /// <summary>One 1-D pass over eight lanes: inputs x0..x7 become outputs descaled by <paramref name="shift"/> bits (after adding <paramref name="bias"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Butterfly(ref Vector256<int> x0, ref Vector256<int> x1, ref Vector256<int> x2, ref Vector256<int> x3,
-        ref Vector256<int> x4, ref Vector256<int> x5, ref Vector256<int> x6, ref Vector256<int> x7, [ConstantExpected] int shift)
+        ref Vector256<int> x4, ref Vector256<int> x5, ref Vector256<int> x6, ref Vector256<int> x7, [ConstantExpected] int shift, int bias)
     {
         // Even part.
         var z1 = (x2 + x6) * Fix0541196100;
@@ -274,7 +316,7 @@ internal static class JpegIdct
         o2 = o2 * Fix3072711026 + zb + z3;
         o3 = o3 * Fix1501321110 + za + z4;
 
-        var round = Vector256.Create(1 << (shift - 1));
+        var round = Vector256.Create((1 << (shift - 1)) + bias);
         tmp10 += round;
         tmp11 += round;
         tmp12 += round;
@@ -287,14 +329,6 @@ internal static class JpegIdct
         x5 = (tmp12 - o1) >> shift;
         x3 = (tmp13 + o0) >> shift;
         x4 = (tmp13 - o0) >> shift;
-    }
-
-    /// <summary>libjpeg's post-IDCT range limit on eight lanes: wrap modulo 1024 into -512..511, add 128, clamp to 0..255.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<int> Limit(Vector256<int> v)
-    {
-        var wrapped = ((v + Vector256.Create(512)) & Vector256.Create(1023)) - Vector256.Create(512 - 128);
-        return Vector256.Min(Vector256.Max(wrapped, Vector256<int>.Zero), Vector256.Create(255));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -325,21 +359,5 @@ internal static class JpegIdct
         r6 = Avx2.Permute2x128(u2, u6, 0x31);
         r3 = Avx2.Permute2x128(u3, u7, 0x20);
         r7 = Avx2.Permute2x128(u3, u7, 0x31);
-    }
-
-    /// <summary>Stores the low 8 bytes of <paramref name="v"/> at the start of <paramref name="destination"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreLowerTo(this Vector128<ulong> v, Span<byte> destination)
-    {
-        var value = v.ToScalar();
-        MemoryMarshal.Write(destination, in value);
-    }
-
-    /// <summary>Stores the high 8 bytes of <paramref name="v"/> at the start of <paramref name="destination"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreUpperTo(this Vector128<ulong> v, Span<byte> destination)
-    {
-        var value = v.GetElement(1);
-        MemoryMarshal.Write(destination, in value);
     }
 }

@@ -221,7 +221,7 @@ internal sealed partial class JpegReader
         if (JpegBlockSmoothing.IsUseful(_components))
         {
             foreach (var c in _components)
-                JpegBlockSmoothing.Transform(c, _mcusPerColumn, _block, _workspace);
+                JpegBlockSmoothing.Transform(c, _mcusPerColumn, _block, _scratch, _workspace);
             return;
         }
         foreach (var c in _components)
@@ -238,7 +238,7 @@ internal sealed partial class JpegReader
                     if (HasOnlyDc(block))
                         JpegIdct.TransformDcOnly(block[0] * quant[0], c.Plane, offset, stride);
                     else
-                        JpegIdct.Transform(block, quant, _workspace, c.Plane, offset, stride);
+                        JpegIdct.Transform(block, quant, _scratch, _workspace, c.Plane, offset, stride);
                 }
             }
         }

@@ -2,6 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace TokenVision.IO.Jpeg;
 
@@ -98,24 +99,39 @@ internal sealed partial class JpegReader
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void DecodeAndTransformBlock(ref JpegBitReader reader, JpegComponent c, int offset)
     {
-        var block = _block.AsSpan();
-        var last = DecodeBlock(ref reader, c, _block);
-        var quant = c.Quant!;
+        var block = _dequantized;
+        var last = DecodeBlock(ref reader, c, block);
         if (last == 0)
         {
-            JpegIdct.TransformDcOnly(block[0] * quant[0], c.Plane, offset, c.Stride);
+            JpegIdct.TransformDcOnly(block[0], c.Plane, offset, c.Stride);
             block[0] = 0;
         }
         else
         {
-            JpegIdct.Transform(block, quant, _workspace, c.Plane, offset, c.Stride);
-            block.Clear();
+            JpegIdct.Transform(block, _workspace, c.Plane, offset, c.Stride);
+            ClearBlock(block);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ClearBlock(int[] block)
+    {
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var rows = MemoryMarshal.Cast<int, Vector256<int>>(block.AsSpan(0, 64));
+            for (var i = 0; i < 8; i++)
+                rows[i] = Vector256<int>.Zero;
+        }
+        else
+        {
+            Array.Clear(block);
         }
     }
 
     /// <summary>
-    /// Decodes one block's coefficients (natural order) into <paramref name="block"/> (64 entries, all zero on entry);
-    /// returns the zig-zag index of the last coded one. The bit buffer lives in locals for the duration of the block.
+    /// Decodes one block's coefficients, dequantized (as libjpeg's IDCT does, from the 16-bit coefficient and
+    /// multiplier), into <paramref name="block"/> in natural order (64 entries, all zero on entry); returns the zig-zag
+    /// index of the last coded one. The bit buffer lives in locals for the duration of the block.
     /// </summary>
     /// <remarks>
     /// Table and block accesses go through references without bounds checks, each provably in range: lookahead
@@ -123,7 +139,7 @@ internal sealed partial class JpegReader
     /// most 63 + 15 = 78 when used (the natural-order table has 80 entries); natural-order entries are at most 63.
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private int DecodeBlock(ref JpegBitReader reader, JpegComponent c, short[] block)
+    private int DecodeBlock(ref JpegBitReader reader, JpegComponent c, int[] block)
     {
         const int peekShift = 64 - JpegHuffmanTable.LookupBits;
         const int fastShift = 64 - JpegHuffmanTable.FastBits;
@@ -135,7 +151,7 @@ internal sealed partial class JpegReader
             count += reader.Advance(count);
         }
         ref var coefficients = ref MemoryMarshal.GetArrayDataReference(block);
-        Debug.Assert(block.Length == 64);
+        Debug.Assert(block.Length == 64 && c.Quant!.Length == 64);
 
         var dcTable = c.DcTable!;
         int entry = Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(dcTable.Lookup), (int)(bits >> peekShift));
@@ -153,7 +169,8 @@ internal sealed partial class JpegReader
         count -= length + s;
         var dc = c.DcPredictor + JpegBitReader.Extend(raw, s);
         c.DcPredictor = dc;
-        coefficients = (short)dc;
+        ref var quant = ref MemoryMarshal.GetArrayDataReference(c.Quant!);   // 64 entries, natural order
+        coefficients = (short)dc * quant;
 
         var ac = c.AcTable!;
         ref var fastAc = ref MemoryMarshal.GetArrayDataReference(ac.FastAc);
@@ -178,7 +195,8 @@ internal sealed partial class JpegReader
                 if (value == 0)
                     break;
                 k += (fast >> 8) & 0xFF;
-                Unsafe.Add(ref coefficients, Unsafe.Add(ref natural, k)) = (short)value;
+                int z = Unsafe.Add(ref natural, k);
+                Unsafe.Add(ref coefficients, z) = value * Unsafe.Add(ref quant, z);
                 last = k;
                 continue;
             }
@@ -200,7 +218,8 @@ internal sealed partial class JpegReader
                 raw = (int)((bits >> 1) >> (63 - size));
                 bits <<= size;
                 count -= size;
-                Unsafe.Add(ref coefficients, Unsafe.Add(ref natural, k)) = (short)JpegBitReader.Extend(raw, size);
+                int z = Unsafe.Add(ref natural, k);
+                Unsafe.Add(ref coefficients, z) = (short)JpegBitReader.Extend(raw, size) * Unsafe.Add(ref quant, z);
                 last = k;
             }
             else

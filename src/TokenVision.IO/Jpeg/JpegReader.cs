@@ -19,7 +19,9 @@ internal sealed partial class JpegReader
     private readonly int[]?[] _quantTables = new int[4][];
     private readonly JpegHuffmanTable?[] _dcTables = new JpegHuffmanTable?[4];
     private readonly JpegHuffmanTable?[] _acTables = new JpegHuffmanTable?[4];
-    private readonly short[] _block = new short[64];
+    private readonly short[] _block = new short[64];          // quantized coefficients (progressive / smoothing)
+    private readonly int[] _dequantized = new int[64];        // sequential blocks; all zero between blocks
+    private readonly int[] _scratch = new int[64];
     private readonly int[] _workspace = new int[64];
     private byte[] _segmentBuffer = [];
 
