@@ -154,7 +154,7 @@ internal sealed partial class JpegReader
         Debug.Assert(block.Length == 64 && c.Quant!.Length == 64);
 
         var dcTable = c.DcTable!;
-        int entry = Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(dcTable.Lookup), (int)(bits >> peekShift));
+        int entry = Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(dcTable.Lookup), (nint)(bits >> peekShift));
         if (entry == 0)
         {
             entry = JpegBitReader.DecodeLong(dcTable, bits);
@@ -184,13 +184,13 @@ internal sealed partial class JpegReader
                 bits |= reader.Load() >> count;
                 count += reader.Advance(count);
             }
-            var fast = Unsafe.Add(ref fastAc, (int)(bits >> fastShift));
+            var fast = Unsafe.Add(ref fastAc, (nint)(bits >> fastShift));
             if (fast != 0)
             {
-                // Code and value bits resolved together; a zero value is the end-of-block code.
-                var n = fast & 0xFF;
-                bits <<= n;
-                count -= n;
+                // Code and value bits resolved together; a zero value is the end-of-block code. The shift uses the
+                // entry directly: a 64-bit shift takes its count modulo 64, i.e. the low 6 bits, which hold the length.
+                bits <<= fast;
+                count -= fast & 0xFF;
                 var value = fast >> 16;
                 if (value == 0)
                     break;
@@ -200,7 +200,7 @@ internal sealed partial class JpegReader
                 last = k;
                 continue;
             }
-            entry = Unsafe.Add(ref lookup, (int)(bits >> peekShift));
+            entry = Unsafe.Add(ref lookup, (nint)(bits >> peekShift));
             if (entry == 0)
             {
                 entry = JpegBitReader.DecodeLong(ac, bits);
