@@ -22,8 +22,7 @@ internal sealed partial class JpegReader
                 c.CoefficientBits[k] = scan.ApproxLow;
         }
         _eobRun = 0;
-        var restartsLeft = _restartInterval;
-        var nextRestart = 0;
+        var restart = new RestartState(_restartInterval);
         var isDc = scan.SpectralStart == 0;
         var refine = scan.ApproxHigh != 0;
 
@@ -35,15 +34,7 @@ internal sealed partial class JpegReader
             {
                 for (var bx = 0; bx < c.BlocksPerLine; bx++)
                 {
-                    if (_restartInterval > 0)
-                    {
-                        if (restartsLeft == 0)
-                        {
-                            Restart(data, ref reader, ref nextRestart, components);
-                            restartsLeft = _restartInterval;
-                        }
-                        restartsLeft--;
-                    }
+                    BeginMcu(data, ref reader, ref restart, components);
                     var block = coefficients.Slice((by * c.PaddedBlocksPerLine + bx) * 64, 64);
                     if (isDc)
                         DecodeDc(ref reader, c, block, scan, refine);
@@ -63,15 +54,7 @@ internal sealed partial class JpegReader
             {
                 for (var mx = 0; mx < _mcusPerLine; mx++)
                 {
-                    if (_restartInterval > 0)
-                    {
-                        if (restartsLeft == 0)
-                        {
-                            Restart(data, ref reader, ref nextRestart, components);
-                            restartsLeft = _restartInterval;
-                        }
-                        restartsLeft--;
-                    }
+                    BeginMcu(data, ref reader, ref restart, components);
                     foreach (var c in components)
                     {
                         var coefficients = c.Coefficients.AsSpan();

@@ -16,8 +16,7 @@ internal sealed partial class JpegReader
         var components = scan.Components;
         foreach (var c in components)
             c.DcPredictor = 0;
-        var restartsLeft = _restartInterval;
-        var nextRestart = 0;
+        var restart = new RestartState(_restartInterval);
 
         if (components.Length == 1)
         {
@@ -28,15 +27,7 @@ internal sealed partial class JpegReader
             {
                 for (var bx = 0; bx < c.BlocksPerLine; bx++)
                 {
-                    if (_restartInterval > 0)
-                    {
-                        if (restartsLeft == 0)
-                        {
-                            Restart(data, ref reader, ref nextRestart, components);
-                            restartsLeft = _restartInterval;
-                        }
-                        restartsLeft--;
-                    }
+                    BeginMcu(data, ref reader, ref restart, components);
                     DecodeAndTransformBlock(ref reader, c, by * 8 * stride + bx * 8);
                     if (reader.Overrun)
                         FailTruncated();
@@ -49,15 +40,7 @@ internal sealed partial class JpegReader
             {
                 for (var mx = 0; mx < _mcusPerLine; mx++)
                 {
-                    if (_restartInterval > 0)
-                    {
-                        if (restartsLeft == 0)
-                        {
-                            Restart(data, ref reader, ref nextRestart, components);
-                            restartsLeft = _restartInterval;
-                        }
-                        restartsLeft--;
-                    }
+                    BeginMcu(data, ref reader, ref restart, components);
                     foreach (var c in components)
                     {
                         var stride = c.Stride;
@@ -76,8 +59,29 @@ internal sealed partial class JpegReader
         return reader.SegmentEnd;
     }
 
-    /// <summary>Handles a restart marker: checks it, realigns the reader after it and resets the predictors.</summary>
-    private void Restart(ReadOnlySpan<byte> data, ref JpegBitReader reader, ref int nextRestart, JpegComponent[] components)
+    /// <summary>MCUs left before the next restart marker, and that marker's number.</summary>
+    private struct RestartState(int interval)
+    {
+        public int Left = interval;
+        public int Next;
+    }
+
+    /// <summary>Before each MCU: when the restart interval is used up, expects RSTn, realigns the reader after it and resets the predictors.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void BeginMcu(ReadOnlySpan<byte> data, ref JpegBitReader reader, ref RestartState restart, JpegComponent[] components)
+    {
+        if (_restartInterval == 0)
+            return;
+        if (restart.Left == 0)
+        {
+            Restart(data, ref reader, restart.Next, components);
+            restart.Next = (restart.Next + 1) & 7;
+            restart.Left = _restartInterval;
+        }
+        restart.Left--;
+    }
+
+    private void Restart(ReadOnlySpan<byte> data, ref JpegBitReader reader, int expected, JpegComponent[] components)
     {
         if (reader.Overrun)
             FailTruncated();
@@ -85,9 +89,8 @@ internal sealed partial class JpegReader
         var marker = NextMarker(data, ref pos);
         if (marker < 0)
             FailTruncated();
-        if (marker != 0xD0 + nextRestart)
-            Fail($"expected restart marker RST{nextRestart}, found marker 0xFF{marker:X2}");
-        nextRestart = (nextRestart + 1) & 7;
+        if (marker != 0xD0 + expected)
+            Fail($"expected restart marker RST{expected}, found marker 0xFF{marker:X2}");
         reader.Begin(data, pos);
         foreach (var c in components)
             c.DcPredictor = 0;
