@@ -1,3 +1,4 @@
+using TokenVision.IO.Jpeg;
 using TokenVision.IO.Png;
 
 namespace TokenVision.IO.Imaging;
@@ -27,8 +28,9 @@ public static class ImageDecoder
         return DetectFormat(data) switch
         {
             ImageFormat.Png => PngDecoder.Decode(data, options),
+            ImageFormat.Jpeg => JpegDecoder.Decode(data, options),
             _ => throw new ImageDecodeException(options.SourceName,
-                data.Length == 0 ? "empty file" : "unknown image format (not a PNG signature)"),
+                data.Length == 0 ? "empty file" : "unknown image format (neither a PNG nor a JPEG signature)"),
         };
     }
 
