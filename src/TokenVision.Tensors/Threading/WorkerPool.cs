@@ -6,11 +6,32 @@ namespace TokenVision.Tensors.Threading;
 /// one per thread, so every output element has a single writer and results do not depend on timing.
 /// Nested calls from inside a job run on the calling thread.
 /// </summary>
-public static class WorkerPool
+/// <remarks>
+/// Dispatch does not allocate: a job is published to the workers through fields, each worker spins briefly
+/// for the next job before it blocks, and the caller spins briefly for the workers to finish before it blocks.
+/// Calls from several threads at once are serialised.
+/// </remarks>
+public static unsafe class WorkerPool
 {
+    // Spin iterations (each Thread.SpinWait(SpinUnit)) before a waiting thread blocks: roughly 50-100 microseconds.
+    private const int SpinLimit = 2000;
+    private const int SpinUnit = 20;
+
     private static readonly Worker[] s_workers;
     private static readonly Lock s_dispatch = new();
+    private static readonly object s_doneGate = new();
     private static int s_threads;
+
+    // The job being run: exactly one of the three bodies is set.
+    private static Action<int>? s_partBody;
+    private static Action<int, int>? s_rangeBody;
+    private static delegate*<void*, int, void> s_pointerBody;
+    private static void* s_state;
+    private static int s_count;
+    private static int s_parts;
+    private static int s_pending;
+    private static int s_callerSleeping;
+    private static Exception? s_error;
 
     [ThreadStatic]
     private static bool t_insideJob;
@@ -51,7 +72,7 @@ public static class WorkerPool
             body(0, count);
             return;
         }
-        Run(parts, p => body((int)((long)count * p / parts), (int)((long)count * (p + 1) / parts)));
+        Dispatch(parts, null, body, null, null, count);
     }
 
     /// <summary>Runs <paramref name="body"/>(part) for part in [0, <paramref name="parts"/>), one part per thread.</summary>
@@ -63,35 +84,115 @@ public static class WorkerPool
                 body(p);
             return;
         }
-        parts = Math.Min(parts, s_workers.Length + 1);
+        // Parts beyond the pool's size run one after another on the threads that have them.
+        Dispatch(Math.Min(parts, s_workers.Length + 1), body, null, null, null, parts);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="body"/>(<paramref name="state"/>, part) for part in [0, <paramref name="parts"/>) with
+    /// no allocation; <paramref name="state"/> must stay valid until the call returns (a caller's local is fine).
+    /// </summary>
+    internal static void Run(int parts, delegate*<void*, int, void> body, void* state)
+    {
+        if (parts <= 1 || t_insideJob)
+        {
+            for (var p = 0; p < parts; p++)
+                body(state, p);
+            return;
+        }
+        Dispatch(Math.Min(parts, s_workers.Length + 1), null, null, body, state, parts);
+    }
+
+    private static void Dispatch(int threads, Action<int>? partBody, Action<int, int>? rangeBody,
+        delegate*<void*, int, void> pointerBody, void* state, int count)
+    {
         lock (s_dispatch)
         {
-            using var done = new CountdownEvent(parts - 1);
-            Exception? error = null;
-            for (var p = 1; p < parts; p++)
-                s_workers[p - 1].Start(body, p, done, e => error ??= e);
+            s_partBody = partBody;
+            s_rangeBody = rangeBody;
+            s_pointerBody = pointerBody;
+            s_state = state;
+            s_count = count;
+            s_parts = threads;
+            s_error = null;
+            Volatile.Write(ref s_pending, threads - 1);
+            for (var p = 1; p < threads; p++)
+                s_workers[p - 1].Post(p);
             t_insideJob = true;
             try
             {
-                body(0);
+                Execute(0);
+            }
+            catch (Exception e)
+            {
+                s_error ??= e;
             }
             finally
             {
                 t_insideJob = false;
-                done.Wait();
+                WaitForWorkers();
+                s_partBody = null;
+                s_rangeBody = null;
+                s_pointerBody = null;
+                s_state = null;
             }
-            if (error is not null)
+            if (s_error is { } error)
                 throw new AggregateException("a worker thread failed", error);
+        }
+    }
+
+    // Runs this thread's share of the current job: thread t of T takes parts t, t + T, ... (Run), or the t-th
+    // contiguous range of [0, count) (For).
+    private static void Execute(int thread)
+    {
+        var threads = s_parts;
+        if (s_rangeBody is { } range)
+        {
+            var count = s_count;
+            range((int)((long)count * thread / threads), (int)((long)count * (thread + 1) / threads));
+            return;
+        }
+        for (var p = thread; p < s_count; p += threads)
+        {
+            if (s_partBody is { } part)
+                part(p);
+            else
+                s_pointerBody(s_state, p);
+        }
+    }
+
+    private static void WaitForWorkers()
+    {
+        for (var i = 0; i < SpinLimit; i++)
+        {
+            if (Volatile.Read(ref s_pending) == 0)
+                return;
+            Thread.SpinWait(SpinUnit);
+        }
+        lock (s_doneGate)
+        {
+            Interlocked.Exchange(ref s_callerSleeping, 1);
+            while (Volatile.Read(ref s_pending) != 0)
+                Monitor.Wait(s_doneGate);
+            Interlocked.Exchange(ref s_callerSleeping, 0);
+        }
+    }
+
+    private static void WorkerDone()
+    {
+        if (Interlocked.Decrement(ref s_pending) == 0 && Volatile.Read(ref s_callerSleeping) != 0)
+        {
+            lock (s_doneGate)
+                Monitor.PulseAll(s_doneGate);
         }
     }
 
     private sealed class Worker
     {
-        private readonly SemaphoreSlim _signal = new(0);
-        private Action<int>? _body;
+        private readonly object _gate = new();
+        private int _sequence;
         private int _part;
-        private CountdownEvent? _done;
-        private Action<Exception>? _onError;
+        private int _sleeping;
 
         public Worker(int index)
         {
@@ -99,33 +200,52 @@ public static class WorkerPool
             thread.Start();
         }
 
-        public void Start(Action<int> body, int part, CountdownEvent done, Action<Exception> onError)
+        public void Post(int part)
         {
-            _body = body;
             _part = part;
-            _done = done;
-            _onError = onError;
-            _signal.Release();
+            // Full fences on both sides (here and in Loop) so a worker that is about to sleep sees the new job.
+            Interlocked.Increment(ref _sequence);
+            if (Volatile.Read(ref _sleeping) != 0)
+            {
+                lock (_gate)
+                    Monitor.Pulse(_gate);
+            }
         }
 
         private void Loop()
         {
             t_insideJob = true;
+            var seen = 0;
             while (true)
             {
-                _signal.Wait();
+                var spins = 0;
+                while (Volatile.Read(ref _sequence) == seen)
+                {
+                    if (++spins < SpinLimit)
+                    {
+                        Thread.SpinWait(SpinUnit);
+                        continue;
+                    }
+                    lock (_gate)
+                    {
+                        Interlocked.Exchange(ref _sleeping, 1);
+                        while (Volatile.Read(ref _sequence) == seen)
+                            Monitor.Wait(_gate);
+                        Interlocked.Exchange(ref _sleeping, 0);
+                    }
+                }
+                seen = Volatile.Read(ref _sequence);
                 try
                 {
-                    _body!(_part);
+                    Execute(_part);
                 }
                 catch (Exception e)
                 {
-                    _onError!(e);
+                    Interlocked.CompareExchange(ref s_error, e, null);
                 }
                 finally
                 {
-                    _body = null;
-                    _done!.Signal();
+                    WorkerDone();
                 }
             }
         }

@@ -1,0 +1,128 @@
+namespace TokenVision.Tensors.Kernels.Gemm;
+
+/// <summary>
+/// The blocked SGEMM loops for one micro-kernel (after Goto and van de Geijn, "Anatomy of High-Performance Matrix
+/// Multiplication", 2008, in the loop order that keeps the A panel in L1):
+/// for each NC block of columns and KC block of depth, pack B once (it stays in L2); then for each Mr rows pack
+/// A (it stays in L1) and sweep the micro-kernel across the B panels. The first depth block applies beta, the
+/// last applies bias and activation while the tile is hot.
+/// </summary>
+/// <remarks>
+/// The arithmetic for an element of C depends only on K, the kernel and where its panel starts (columns are
+/// paneled from 0 in steps of Nr), not on the [m0, m1) x [n0, n1) range a thread is given, as long as m0 is a
+/// multiple of Mr and n0 a multiple of Nr: results are the same for any thread count.
+/// </remarks>
+internal static unsafe class GemmDriver<TKernel>
+    where TKernel : struct, IGemmKernel
+{
+    /// <summary>Number of depth blocks for a product of depth <paramref name="k"/>.</summary>
+    public static int DepthBlocks(int k) => Math.Max(1, (k + TKernel.Kc - 1) / TKernel.Kc);
+
+    /// <summary>Computes rows [m0, m1) and columns [n0, n1) of C.</summary>
+    public static void Run(in GemmProblem p, int m0, int m1, int n0, int n1)
+    {
+        if (m0 >= m1 || n0 >= n1)
+            return;
+        var k = p.K;
+        if (k == 0 || p.Alpha == 0f)
+        {
+            ScaleOnly(p, m0, m1, n0, n1);
+            return;
+        }
+        var mr = TKernel.Mr;
+        var nr = TKernel.Nr;
+        var blocks = DepthBlocks(k);
+        var maxKc = (k + blocks - 1) / blocks;
+        var packedA = GemmBuffers.A((nint)mr * maxKc);
+        var packedB = GemmBuffers.B((nint)maxKc * (Math.Min(TKernel.Nc, n1 - n0) + nr));
+        var edge = stackalloc float[mr * nr];
+        var activation = p.Activation;
+        for (var jc = n0; jc < n1; jc += TKernel.Nc)
+        {
+            var nc = Math.Min(TKernel.Nc, n1 - jc);
+            for (var kb = 0; kb < blocks; kb++)
+            {
+                var p0 = (int)((long)k * kb / blocks);
+                var kc = (int)((long)k * (kb + 1) / blocks) - p0;
+                var last = kb == blocks - 1;
+                var beta = kb == 0 ? p.Beta : 1f;
+
+                var panel = packedB;
+                for (var jr = jc; jr < jc + nc;)
+                {
+                    var cols = Math.Min(nr, jc + nc - jr);
+                    var width = TKernel.PanelWidth(cols);
+                    GemmPacking.PackB(p, p0, kc, jr, cols, width, TKernel.PackWithAvx, panel);
+                    panel += (nint)kc * width;
+                    jr += cols;
+                }
+
+                for (var ir = m0; ir < m1; ir += mr)
+                {
+                    var rows = Math.Min(mr, m1 - ir);
+                    GemmPacking.PackA(p, ir, rows, p0, kc, mr, TKernel.PackWithAvx, packedA);
+                    var cRow = p.C + (nint)ir * p.Ldc;
+                    panel = packedB;
+                    for (var jr = jc; jr < jc + nc;)
+                    {
+                        var cols = Math.Min(nr, jc + nc - jr);
+                        var width = TKernel.PanelWidth(cols);
+                        var bias = last && p.Bias != null ? p.Bias + jr : null;
+                        var tile = cRow + jr;
+                        if (rows == mr && cols == width)
+                        {
+                            TKernel.Tile(kc, packedA, panel, width, tile, p.Ldc, new GemmTileArgs(p.Alpha, beta, bias));
+                        }
+                        else
+                        {
+                            TKernel.Tile(kc, packedA, panel, width, edge, width, new GemmTileArgs(p.Alpha, 0f, null));
+                            MergeEdge(edge, width, tile, p.Ldc, rows, cols, beta, bias);
+                        }
+                        if (last && activation != GemmActivation.None)
+                        {
+                            for (var r = 0; r < rows; r++)
+                                TKernel.Activate(tile + (nint)r * p.Ldc, cols, activation);
+                        }
+                        panel += (nint)kc * width;
+                        jr += cols;
+                    }
+                }
+            }
+        }
+    }
+
+    // Same arithmetic as the kernels' store: fma(C, beta, alpha * acc) + bias.
+    private static void MergeEdge(float* tile, int width, float* c, nint ldc, int rows, int cols, float beta, float* bias)
+    {
+        for (var r = 0; r < rows; r++, tile += width, c += ldc)
+        {
+            for (var j = 0; j < cols; j++)
+            {
+                var v = tile[j];
+                if (beta != 0f)
+                    v = MathF.FusedMultiplyAdd(c[j], beta, v);
+                if (bias != null)
+                    v += bias[j];
+                c[j] = v;
+            }
+        }
+    }
+
+    // K = 0 or alpha = 0: C = act(beta * C + bias), with beta = 0 writing zeros without reading C.
+    private static void ScaleOnly(in GemmProblem p, int m0, int m1, int n0, int n1)
+    {
+        for (var i = m0; i < m1; i++)
+        {
+            var c = p.C + (nint)i * p.Ldc;
+            for (var j = n0; j < n1; j++)
+            {
+                var v = p.Beta == 0f ? 0f : p.Beta * c[j];
+                if (p.Bias != null)
+                    v += p.Bias[j];
+                c[j] = v;
+            }
+            if (p.Activation != GemmActivation.None)
+                TKernel.Activate(c + n0, n1 - n0, p.Activation);
+        }
+    }
+}

@@ -1,0 +1,211 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using TokenVision.Tensors.Kernels.Fused;
+
+namespace TokenVision.Tensors.Kernels.Gemm;
+
+/// <summary>AVX-512 SGEMM micro-kernel: 8 x 48 register tile (24 zmm accumulators), with 8 x 32 and 8 x 16 tiles for the last columns.</summary>
+internal readonly unsafe struct GemmKernelAvx512 : IGemmKernel
+{
+    /// <inheritdoc/>
+    public static int Mr => 8;
+
+    /// <inheritdoc/>
+    public static int Nr => 48;
+
+    /// <inheritdoc/>
+    public static int Kc => 384;
+
+    /// <inheritdoc/>
+    public static int Nc => 384;
+
+    /// <inheritdoc/>
+    public static bool PackWithAvx => true;
+
+    /// <inheritdoc/>
+    public static int PanelWidth(int cols) => cols <= 16 ? 16 : cols <= 32 ? 32 : 48;
+
+    /// <inheritdoc/>
+    public static void Tile(int kc, float* a, float* b, int width, float* c, nint ldc, in GemmTileArgs args)
+    {
+        if (width == 48)
+            Tile48(kc, a, b, c, ldc, args);
+        else if (width == 32)
+            Tile32(kc, a, b, c, ldc, args);
+        else
+            Tile16(kc, a, b, c, ldc, args);
+    }
+
+    /// <inheritdoc/>
+    public static void Activate(float* row, int count, GemmActivation activation)
+    {
+        switch (activation)
+        {
+            case GemmActivation.Relu: UnaryKernel.Apply512<ReluOp>(row, row, count); break;
+            case GemmActivation.GeluErf: UnaryKernel.Apply512<GeluErfOp>(row, row, count); break;
+            case GemmActivation.GeluTanh: UnaryKernel.Apply512<GeluTanhOp>(row, row, count); break;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Tile48(int kc, float* a, float* b, float* c, nint ldc, in GemmTileArgs args)
+    {
+        Vector512<float> c00 = default, c01 = default, c02 = default;
+        Vector512<float> c10 = default, c11 = default, c12 = default;
+        Vector512<float> c20 = default, c21 = default, c22 = default;
+        Vector512<float> c30 = default, c31 = default, c32 = default;
+        Vector512<float> c40 = default, c41 = default, c42 = default;
+        Vector512<float> c50 = default, c51 = default, c52 = default;
+        Vector512<float> c60 = default, c61 = default, c62 = default;
+        Vector512<float> c70 = default, c71 = default, c72 = default;
+        for (; kc > 0; kc--)
+        {
+            var b0 = Vector512.Load(b + 0);
+            var b1 = Vector512.Load(b + 16);
+            var b2 = Vector512.Load(b + 32);
+            { var x = Vector512.Create(a[0]); c00 = Avx512F.FusedMultiplyAdd(x, b0, c00); c01 = Avx512F.FusedMultiplyAdd(x, b1, c01); c02 = Avx512F.FusedMultiplyAdd(x, b2, c02); }
+            { var x = Vector512.Create(a[1]); c10 = Avx512F.FusedMultiplyAdd(x, b0, c10); c11 = Avx512F.FusedMultiplyAdd(x, b1, c11); c12 = Avx512F.FusedMultiplyAdd(x, b2, c12); }
+            { var x = Vector512.Create(a[2]); c20 = Avx512F.FusedMultiplyAdd(x, b0, c20); c21 = Avx512F.FusedMultiplyAdd(x, b1, c21); c22 = Avx512F.FusedMultiplyAdd(x, b2, c22); }
+            { var x = Vector512.Create(a[3]); c30 = Avx512F.FusedMultiplyAdd(x, b0, c30); c31 = Avx512F.FusedMultiplyAdd(x, b1, c31); c32 = Avx512F.FusedMultiplyAdd(x, b2, c32); }
+            { var x = Vector512.Create(a[4]); c40 = Avx512F.FusedMultiplyAdd(x, b0, c40); c41 = Avx512F.FusedMultiplyAdd(x, b1, c41); c42 = Avx512F.FusedMultiplyAdd(x, b2, c42); }
+            { var x = Vector512.Create(a[5]); c50 = Avx512F.FusedMultiplyAdd(x, b0, c50); c51 = Avx512F.FusedMultiplyAdd(x, b1, c51); c52 = Avx512F.FusedMultiplyAdd(x, b2, c52); }
+            { var x = Vector512.Create(a[6]); c60 = Avx512F.FusedMultiplyAdd(x, b0, c60); c61 = Avx512F.FusedMultiplyAdd(x, b1, c61); c62 = Avx512F.FusedMultiplyAdd(x, b2, c62); }
+            { var x = Vector512.Create(a[7]); c70 = Avx512F.FusedMultiplyAdd(x, b0, c70); c71 = Avx512F.FusedMultiplyAdd(x, b1, c71); c72 = Avx512F.FusedMultiplyAdd(x, b2, c72); }
+            a += 8;
+            b += 48;
+        }
+        var alpha = Vector512.Create(args.Alpha);
+        var beta = Vector512.Create(args.Beta);
+        var useBeta = args.Beta != 0f;
+        var bias = args.Bias;
+        var useBias = bias != null;
+        var bias0 = useBias ? Vector512.Load(bias + 0) : default;
+        var bias1 = useBias ? Vector512.Load(bias + 16) : default;
+        var bias2 = useBias ? Vector512.Load(bias + 32) : default;
+        Out(c + 0, c00, alpha, beta, useBeta, bias0, useBias); Out(c + 16, c01, alpha, beta, useBeta, bias1, useBias); Out(c + 32, c02, alpha, beta, useBeta, bias2, useBias);
+        c += ldc;
+        Out(c + 0, c10, alpha, beta, useBeta, bias0, useBias); Out(c + 16, c11, alpha, beta, useBeta, bias1, useBias); Out(c + 32, c12, alpha, beta, useBeta, bias2, useBias);
+        c += ldc;
+        Out(c + 0, c20, alpha, beta, useBeta, bias0, useBias); Out(c + 16, c21, alpha, beta, useBeta, bias1, useBias); Out(c + 32, c22, alpha, beta, useBeta, bias2, useBias);
+        c += ldc;
+        Out(c + 0, c30, alpha, beta, useBeta, bias0, useBias); Out(c + 16, c31, alpha, beta, useBeta, bias1, useBias); Out(c + 32, c32, alpha, beta, useBeta, bias2, useBias);
+        c += ldc;
+        Out(c + 0, c40, alpha, beta, useBeta, bias0, useBias); Out(c + 16, c41, alpha, beta, useBeta, bias1, useBias); Out(c + 32, c42, alpha, beta, useBeta, bias2, useBias);
+        c += ldc;
+        Out(c + 0, c50, alpha, beta, useBeta, bias0, useBias); Out(c + 16, c51, alpha, beta, useBeta, bias1, useBias); Out(c + 32, c52, alpha, beta, useBeta, bias2, useBias);
+        c += ldc;
+        Out(c + 0, c60, alpha, beta, useBeta, bias0, useBias); Out(c + 16, c61, alpha, beta, useBeta, bias1, useBias); Out(c + 32, c62, alpha, beta, useBeta, bias2, useBias);
+        c += ldc;
+        Out(c + 0, c70, alpha, beta, useBeta, bias0, useBias); Out(c + 16, c71, alpha, beta, useBeta, bias1, useBias); Out(c + 32, c72, alpha, beta, useBeta, bias2, useBias);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Tile32(int kc, float* a, float* b, float* c, nint ldc, in GemmTileArgs args)
+    {
+        Vector512<float> c00 = default, c01 = default;
+        Vector512<float> c10 = default, c11 = default;
+        Vector512<float> c20 = default, c21 = default;
+        Vector512<float> c30 = default, c31 = default;
+        Vector512<float> c40 = default, c41 = default;
+        Vector512<float> c50 = default, c51 = default;
+        Vector512<float> c60 = default, c61 = default;
+        Vector512<float> c70 = default, c71 = default;
+        for (; kc > 0; kc--)
+        {
+            var b0 = Vector512.Load(b + 0);
+            var b1 = Vector512.Load(b + 16);
+            { var x = Vector512.Create(a[0]); c00 = Avx512F.FusedMultiplyAdd(x, b0, c00); c01 = Avx512F.FusedMultiplyAdd(x, b1, c01); }
+            { var x = Vector512.Create(a[1]); c10 = Avx512F.FusedMultiplyAdd(x, b0, c10); c11 = Avx512F.FusedMultiplyAdd(x, b1, c11); }
+            { var x = Vector512.Create(a[2]); c20 = Avx512F.FusedMultiplyAdd(x, b0, c20); c21 = Avx512F.FusedMultiplyAdd(x, b1, c21); }
+            { var x = Vector512.Create(a[3]); c30 = Avx512F.FusedMultiplyAdd(x, b0, c30); c31 = Avx512F.FusedMultiplyAdd(x, b1, c31); }
+            { var x = Vector512.Create(a[4]); c40 = Avx512F.FusedMultiplyAdd(x, b0, c40); c41 = Avx512F.FusedMultiplyAdd(x, b1, c41); }
+            { var x = Vector512.Create(a[5]); c50 = Avx512F.FusedMultiplyAdd(x, b0, c50); c51 = Avx512F.FusedMultiplyAdd(x, b1, c51); }
+            { var x = Vector512.Create(a[6]); c60 = Avx512F.FusedMultiplyAdd(x, b0, c60); c61 = Avx512F.FusedMultiplyAdd(x, b1, c61); }
+            { var x = Vector512.Create(a[7]); c70 = Avx512F.FusedMultiplyAdd(x, b0, c70); c71 = Avx512F.FusedMultiplyAdd(x, b1, c71); }
+            a += 8;
+            b += 32;
+        }
+        var alpha = Vector512.Create(args.Alpha);
+        var beta = Vector512.Create(args.Beta);
+        var useBeta = args.Beta != 0f;
+        var bias = args.Bias;
+        var useBias = bias != null;
+        var bias0 = useBias ? Vector512.Load(bias + 0) : default;
+        var bias1 = useBias ? Vector512.Load(bias + 16) : default;
+        Out(c + 0, c00, alpha, beta, useBeta, bias0, useBias); Out(c + 16, c01, alpha, beta, useBeta, bias1, useBias);
+        c += ldc;
+        Out(c + 0, c10, alpha, beta, useBeta, bias0, useBias); Out(c + 16, c11, alpha, beta, useBeta, bias1, useBias);
+        c += ldc;
+        Out(c + 0, c20, alpha, beta, useBeta, bias0, useBias); Out(c + 16, c21, alpha, beta, useBeta, bias1, useBias);
+        c += ldc;
+        Out(c + 0, c30, alpha, beta, useBeta, bias0, useBias); Out(c + 16, c31, alpha, beta, useBeta, bias1, useBias);
+        c += ldc;
+        Out(c + 0, c40, alpha, beta, useBeta, bias0, useBias); Out(c + 16, c41, alpha, beta, useBeta, bias1, useBias);
+        c += ldc;
+        Out(c + 0, c50, alpha, beta, useBeta, bias0, useBias); Out(c + 16, c51, alpha, beta, useBeta, bias1, useBias);
+        c += ldc;
+        Out(c + 0, c60, alpha, beta, useBeta, bias0, useBias); Out(c + 16, c61, alpha, beta, useBeta, bias1, useBias);
+        c += ldc;
+        Out(c + 0, c70, alpha, beta, useBeta, bias0, useBias); Out(c + 16, c71, alpha, beta, useBeta, bias1, useBias);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Tile16(int kc, float* a, float* b, float* c, nint ldc, in GemmTileArgs args)
+    {
+        Vector512<float> c00 = default;
+        Vector512<float> c10 = default;
+        Vector512<float> c20 = default;
+        Vector512<float> c30 = default;
+        Vector512<float> c40 = default;
+        Vector512<float> c50 = default;
+        Vector512<float> c60 = default;
+        Vector512<float> c70 = default;
+        for (; kc > 0; kc--)
+        {
+            var b0 = Vector512.Load(b + 0);
+            { var x = Vector512.Create(a[0]); c00 = Avx512F.FusedMultiplyAdd(x, b0, c00); }
+            { var x = Vector512.Create(a[1]); c10 = Avx512F.FusedMultiplyAdd(x, b0, c10); }
+            { var x = Vector512.Create(a[2]); c20 = Avx512F.FusedMultiplyAdd(x, b0, c20); }
+            { var x = Vector512.Create(a[3]); c30 = Avx512F.FusedMultiplyAdd(x, b0, c30); }
+            { var x = Vector512.Create(a[4]); c40 = Avx512F.FusedMultiplyAdd(x, b0, c40); }
+            { var x = Vector512.Create(a[5]); c50 = Avx512F.FusedMultiplyAdd(x, b0, c50); }
+            { var x = Vector512.Create(a[6]); c60 = Avx512F.FusedMultiplyAdd(x, b0, c60); }
+            { var x = Vector512.Create(a[7]); c70 = Avx512F.FusedMultiplyAdd(x, b0, c70); }
+            a += 8;
+            b += 16;
+        }
+        var alpha = Vector512.Create(args.Alpha);
+        var beta = Vector512.Create(args.Beta);
+        var useBeta = args.Beta != 0f;
+        var bias = args.Bias;
+        var useBias = bias != null;
+        var bias0 = useBias ? Vector512.Load(bias + 0) : default;
+        Out(c + 0, c00, alpha, beta, useBeta, bias0, useBias);
+        c += ldc;
+        Out(c + 0, c10, alpha, beta, useBeta, bias0, useBias);
+        c += ldc;
+        Out(c + 0, c20, alpha, beta, useBeta, bias0, useBias);
+        c += ldc;
+        Out(c + 0, c30, alpha, beta, useBeta, bias0, useBias);
+        c += ldc;
+        Out(c + 0, c40, alpha, beta, useBeta, bias0, useBias);
+        c += ldc;
+        Out(c + 0, c50, alpha, beta, useBeta, bias0, useBias);
+        c += ldc;
+        Out(c + 0, c60, alpha, beta, useBeta, bias0, useBias);
+        c += ldc;
+        Out(c + 0, c70, alpha, beta, useBeta, bias0, useBias);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Out(float* dst, Vector512<float> acc, Vector512<float> alpha, Vector512<float> beta, bool useBeta, Vector512<float> bias, bool useBias)
+    {
+        var v = acc * alpha;
+        if (useBeta)
+            v = Avx512F.FusedMultiplyAdd(Vector512.Load(dst), beta, v);
+        if (useBias)
+            v += bias;
+        Vector512.Store(v, dst);
+    }
+}
