@@ -22,30 +22,6 @@ internal static unsafe class UnaryKernel
         }
     }
 
-    /// <summary><c>dx[i] = dy[i] * op(x[i])</c>, where op is a derivative, at the given level.</summary>
-    public static void ApplyTimes<TOp>(IsaLevel isa, float* x, float* dy, float* dx, nint n)
-        where TOp : struct, IUnaryOp
-    {
-        nint i = 0;
-        if (isa >= IsaLevel.Avx512)
-        {
-            for (; i + 16 <= n; i += 16)
-                Vector512.Store(TOp.Invoke(Vector512.Load(x + i)) * Vector512.Load(dy + i), dx + i);
-        }
-        else if (isa == IsaLevel.Avx2)
-        {
-            for (; i + 8 <= n; i += 8)
-                Vector256.Store(TOp.Invoke(Vector256.Load(x + i)) * Vector256.Load(dy + i), dx + i);
-        }
-        else if (isa == IsaLevel.Vector128)
-        {
-            for (; i + 4 <= n; i += 4)
-                Vector128.Store(TOp.Invoke(Vector128.Load(x + i)) * Vector128.Load(dy + i), dx + i);
-        }
-        for (; i < n; i++)
-            dx[i] = TOp.Invoke(x[i]) * dy[i];
-    }
-
     /// <summary>512-bit body, scalar tail.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Apply512<TOp>(float* x, float* y, nint n)

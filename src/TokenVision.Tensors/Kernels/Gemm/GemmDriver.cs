@@ -1,3 +1,5 @@
+using TokenVision.Tensors.Kernels.Fused;
+
 namespace TokenVision.Tensors.Kernels.Gemm;
 
 /// <summary>
@@ -78,7 +80,7 @@ internal static unsafe class GemmDriver<TKernel>
                             TKernel.Tile(kc, packedA, panel, width, edge, width, new GemmTileArgs(p.Alpha, 0f, null));
                             MergeEdge(edge, width, tile, p.Ldc, rows, cols, beta, bias);
                         }
-                        if (last && activation != GemmActivation.None)
+                        if (last && activation != ActivationKind.None)
                         {
                             for (var r = 0; r < rows; r++)
                                 TKernel.Activate(tile + (nint)r * p.Ldc, cols, activation);
@@ -121,7 +123,7 @@ internal static unsafe class GemmDriver<TKernel>
                     v += p.Bias[j];
                 c[j] = v;
             }
-            if (p.Activation != GemmActivation.None)
+            if (p.Activation != ActivationKind.None)
                 TKernel.Activate(c + n0, n1 - n0, p.Activation);
         }
     }

@@ -1,3 +1,5 @@
+using TokenVision.Tensors.Kernels.Fused;
+
 namespace TokenVision.Tensors.Kernels.Gemm;
 
 /// <summary>
@@ -7,14 +9,14 @@ namespace TokenVision.Tensors.Kernels.Gemm;
 internal readonly unsafe struct GemmEpilogue
 {
     /// <summary>Creates an epilogue with an optional per-column bias (length N, or null) and an activation.</summary>
-    public GemmEpilogue(float* bias, GemmActivation activation = GemmActivation.None)
+    public GemmEpilogue(float* bias, ActivationKind activation = ActivationKind.None)
     {
         Bias = bias;
         Activation = activation;
     }
 
     /// <summary>Creates an epilogue with an activation and no bias.</summary>
-    public GemmEpilogue(GemmActivation activation)
+    public GemmEpilogue(ActivationKind activation)
     {
         Activation = activation;
     }
@@ -23,7 +25,7 @@ internal readonly unsafe struct GemmEpilogue
     public float* Bias { get; }
 
     /// <summary>Activation applied after the bias.</summary>
-    public GemmActivation Activation { get; }
+    public ActivationKind Activation { get; }
 
     /// <summary>The empty epilogue: plain <c>alpha * op(A) op(B) + beta * C</c>.</summary>
     public static GemmEpilogue None => default;

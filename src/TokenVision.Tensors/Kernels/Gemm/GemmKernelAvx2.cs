@@ -36,13 +36,13 @@ internal readonly unsafe struct GemmKernelAvx2 : IGemmKernel
     }
 
     /// <inheritdoc/>
-    public static void Activate(float* row, int count, GemmActivation activation)
+    public static void Activate(float* row, int count, ActivationKind activation)
     {
         switch (activation)
         {
-            case GemmActivation.Relu: UnaryKernel.Apply256<ReluOp>(row, row, count); break;
-            case GemmActivation.GeluErf: UnaryKernel.Apply256<GeluErfOp>(row, row, count); break;
-            case GemmActivation.GeluTanh: UnaryKernel.Apply256<GeluTanhOp>(row, row, count); break;
+            case ActivationKind.Relu: UnaryKernel.Apply256<ReluOp>(row, row, count); break;
+            case ActivationKind.GeluErf: UnaryKernel.Apply256<GeluErfOp>(row, row, count); break;
+            case ActivationKind.GeluTanh: UnaryKernel.Apply256<GeluTanhOp>(row, row, count); break;
         }
     }
 

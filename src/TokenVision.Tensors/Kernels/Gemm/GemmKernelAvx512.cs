@@ -38,13 +38,13 @@ internal readonly unsafe struct GemmKernelAvx512 : IGemmKernel
     }
 
     /// <inheritdoc/>
-    public static void Activate(float* row, int count, GemmActivation activation)
+    public static void Activate(float* row, int count, ActivationKind activation)
     {
         switch (activation)
         {
-            case GemmActivation.Relu: UnaryKernel.Apply512<ReluOp>(row, row, count); break;
-            case GemmActivation.GeluErf: UnaryKernel.Apply512<GeluErfOp>(row, row, count); break;
-            case GemmActivation.GeluTanh: UnaryKernel.Apply512<GeluTanhOp>(row, row, count); break;
+            case ActivationKind.Relu: UnaryKernel.Apply512<ReluOp>(row, row, count); break;
+            case ActivationKind.GeluErf: UnaryKernel.Apply512<GeluErfOp>(row, row, count); break;
+            case ActivationKind.GeluTanh: UnaryKernel.Apply512<GeluTanhOp>(row, row, count); break;
         }
     }
 

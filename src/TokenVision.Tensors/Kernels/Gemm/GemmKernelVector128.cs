@@ -35,13 +35,13 @@ internal readonly unsafe struct GemmKernelVector128 : IGemmKernel
     }
 
     /// <inheritdoc/>
-    public static void Activate(float* row, int count, GemmActivation activation)
+    public static void Activate(float* row, int count, ActivationKind activation)
     {
         switch (activation)
         {
-            case GemmActivation.Relu: UnaryKernel.Apply128<ReluOp>(row, row, count); break;
-            case GemmActivation.GeluErf: UnaryKernel.Apply128<GeluErfOp>(row, row, count); break;
-            case GemmActivation.GeluTanh: UnaryKernel.Apply128<GeluTanhOp>(row, row, count); break;
+            case ActivationKind.Relu: UnaryKernel.Apply128<ReluOp>(row, row, count); break;
+            case ActivationKind.GeluErf: UnaryKernel.Apply128<GeluErfOp>(row, row, count); break;
+            case ActivationKind.GeluTanh: UnaryKernel.Apply128<GeluTanhOp>(row, row, count); break;
         }
     }
 

@@ -1,3 +1,5 @@
+using TokenVision.Tensors.Kernels.Fused;
+
 namespace TokenVision.Tensors.Kernels.Gemm;
 
 /// <summary>One row-major SGEMM, <c>C = act(alpha * op(A) op(B) + beta * C + bias)</c>, as the drivers see it.</summary>
@@ -67,7 +69,7 @@ internal readonly unsafe struct GemmProblem
     public float* Bias { get; }
 
     /// <summary>Activation applied last.</summary>
-    public GemmActivation Activation { get; }
+    public ActivationKind Activation { get; }
 
     /// <summary>Element (i, p) of op(A).</summary>
     public float ElementA(int i, int p) => TransA ? A[(nint)p * Lda + i] : A[(nint)i * Lda + p];

@@ -1,3 +1,5 @@
+using TokenVision.Tensors.Kernels.Fused;
+
 namespace TokenVision.Tensors.Kernels.Gemm;
 
 /// <summary>
@@ -28,5 +30,5 @@ internal unsafe interface IGemmKernel
     static abstract void Tile(int kc, float* a, float* b, int width, float* c, nint ldc, in GemmTileArgs args);
 
     /// <summary>Applies <paramref name="activation"/> in place to one row of <paramref name="count"/> values.</summary>
-    static abstract void Activate(float* row, int count, GemmActivation activation);
+    static abstract void Activate(float* row, int count, ActivationKind activation);
 }

@@ -31,11 +31,11 @@ internal static unsafe class SgemmReference
     }
 
     /// <summary>Scalar activation.</summary>
-    public static float Activate(float v, GemmActivation activation) => activation switch
+    public static float Activate(float v, ActivationKind activation) => activation switch
     {
-        GemmActivation.Relu => ReluOp.Invoke(v),
-        GemmActivation.GeluErf => GeluErfOp.Invoke(v),
-        GemmActivation.GeluTanh => GeluTanhOp.Invoke(v),
+        ActivationKind.Relu => ReluOp.Invoke(v),
+        ActivationKind.GeluErf => GeluErfOp.Invoke(v),
+        ActivationKind.GeluTanh => GeluTanhOp.Invoke(v),
         _ => v,
     };
 }

@@ -1,9 +1,9 @@
-namespace TokenVision.Tensors.Kernels.Gemm;
+namespace TokenVision.Tensors.Kernels.Fused;
 
-/// <summary>Activation a GEMM epilogue applies to each output element after the bias.</summary>
-internal enum GemmActivation
+/// <summary>Elementwise activation applied by fused kernels and GEMM epilogues.</summary>
+internal enum ActivationKind
 {
-    /// <summary>No activation.</summary>
+    /// <summary>No activation (identity).</summary>
     None = 0,
     /// <summary>max(x, 0).</summary>
     Relu = 1,

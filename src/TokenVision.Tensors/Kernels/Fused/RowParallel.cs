@@ -1,0 +1,43 @@
+using TokenVision.Tensors.Threading;
+
+namespace TokenVision.Tensors.Kernels.Fused;
+
+/// <summary>
+/// Splits a row kernel across the worker pool by contiguous row ranges (one writer per output row); small
+/// problems stay on the calling thread. Dispatch does not allocate.
+/// </summary>
+internal static unsafe class RowParallel
+{
+    // Fewer elements than this per thread are not worth a dispatch.
+    private const long MinElementsPerPart = 1 << 15;
+
+    /// <summary>Runs <paramref name="body"/>(state, start, end) over [0, <paramref name="rows"/>).</summary>
+    public static void Run(int rows, long rowLength, int threads, delegate*<void*, int, int, void> body, void* state)
+    {
+        if (rows <= 0)
+            return;
+        threads = threads <= 0 ? WorkerPool.Threads : Math.Min(threads, WorkerPool.MaxThreads);
+        var parts = (int)Math.Clamp((long)rows * Math.Max(1, rowLength) / MinElementsPerPart, 1, Math.Min(threads, rows));
+        if (parts <= 1)
+        {
+            body(state, 0, rows);
+            return;
+        }
+        var job = new Job { Body = body, State = state, Rows = rows, Parts = parts };
+        WorkerPool.Run(parts, &Part, &job);
+    }
+
+    private static void Part(void* jobPointer, int part)
+    {
+        var job = (Job*)jobPointer;
+        job->Body(job->State, (int)((long)job->Rows * part / job->Parts), (int)((long)job->Rows * (part + 1) / job->Parts));
+    }
+
+    private struct Job
+    {
+        public delegate*<void*, int, int, void> Body;
+        public void* State;
+        public int Rows;
+        public int Parts;
+    }
+}
