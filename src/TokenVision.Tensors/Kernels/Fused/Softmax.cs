@@ -8,7 +8,7 @@ namespace TokenVision.Tensors.Kernels.Fused;
 /// </summary>
 /// <remarks>
 /// softmax: y = exp(x - max) / sum(exp(x - max)); backward dx = y (dy - sum(dy y)).
-/// log-softmax: y = x - max - log(sum(exp(x - max))); backward dx = dy - exp(y) sum(dy).
+/// log-softmax: y = (x - max) - log(sum(exp(x - max))); backward dx = dy - exp(y) sum(dy).
 /// </remarks>
 internal static unsafe class Softmax
 {
@@ -91,9 +91,9 @@ internal static unsafe class Softmax
                 {
                     for (var j = 0; j < n; j++)
                         sum += MathF.Exp(x[j] - max);
-                    var shift = max + MathF.Log(sum);
+                    var logSum = MathF.Log(sum);
                     for (var j = 0; j < n; j++)
-                        y[j] = x[j] - shift;
+                        y[j] = x[j] - max - logSum;
                 }
                 break;
             }
@@ -164,12 +164,12 @@ internal static unsafe class Softmax
                     var sum = Vector512.Sum(vsum);
                     for (; j < n; j++)
                         sum += MathF.Exp(x[j] - max);
-                    var shift = max + MathF.Log(sum);
-                    var vshift = Vector512.Create(shift);
+                    var logSum = MathF.Log(sum);
+                    var vlog = Vector512.Create(logSum);
                     for (j = 0; j + w <= n; j += w)
-                        Vector512.Store(Vector512.Load(x + j) - vshift, y + j);
+                        Vector512.Store(Vector512.Load(x + j) - vmax - vlog, y + j);
                     for (; j < n; j++)
-                        y[j] = x[j] - shift;
+                        y[j] = x[j] - max - logSum;
                 }
                 break;
             }
@@ -253,12 +253,12 @@ internal static unsafe class Softmax
                     var sum = Vector256.Sum(vsum);
                     for (; j < n; j++)
                         sum += MathF.Exp(x[j] - max);
-                    var shift = max + MathF.Log(sum);
-                    var vshift = Vector256.Create(shift);
+                    var logSum = MathF.Log(sum);
+                    var vlog = Vector256.Create(logSum);
                     for (j = 0; j + w <= n; j += w)
-                        Vector256.Store(Vector256.Load(x + j) - vshift, y + j);
+                        Vector256.Store(Vector256.Load(x + j) - vmax - vlog, y + j);
                     for (; j < n; j++)
-                        y[j] = x[j] - shift;
+                        y[j] = x[j] - max - logSum;
                 }
                 break;
             }
@@ -342,12 +342,12 @@ internal static unsafe class Softmax
                     var sum = Vector128.Sum(vsum);
                     for (; j < n; j++)
                         sum += MathF.Exp(x[j] - max);
-                    var shift = max + MathF.Log(sum);
-                    var vshift = Vector128.Create(shift);
+                    var logSum = MathF.Log(sum);
+                    var vlog = Vector128.Create(logSum);
                     for (j = 0; j + w <= n; j += w)
-                        Vector128.Store(Vector128.Load(x + j) - vshift, y + j);
+                        Vector128.Store(Vector128.Load(x + j) - vmax - vlog, y + j);
                     for (; j < n; j++)
-                        y[j] = x[j] - shift;
+                        y[j] = x[j] - max - logSum;
                 }
                 break;
             }

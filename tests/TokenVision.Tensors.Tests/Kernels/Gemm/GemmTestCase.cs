@@ -1,4 +1,5 @@
 using TokenVision.Tensors.Kernels;
+using TokenVision.Tensors.Kernels.Fused;
 using TokenVision.Tensors.Kernels.Gemm;
 
 namespace TokenVision.Tensors.Tests.Kernels.Gemm;
@@ -40,7 +41,7 @@ internal sealed unsafe class GemmTestCase
     public float ElementB(int p, int j) => TransB ? B[j * Ldb + p] : B[p * Ldb + j];
 
     /// <summary>Runs the GEMM on a copy of C and returns it.</summary>
-    public float[] Run(IsaLevel isa, float alpha, float beta, GemmActivation activation = GemmActivation.None, int threads = 0)
+    public float[] Run(IsaLevel isa, float alpha, float beta, ActivationKind activation = ActivationKind.None, int threads = 0)
     {
         var c = (float[])C.Clone();
         fixed (float* a = A, b = B, pc = c, bias = Bias)

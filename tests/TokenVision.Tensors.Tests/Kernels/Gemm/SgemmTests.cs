@@ -89,7 +89,7 @@ public sealed unsafe class SgemmTests
         foreach (var (m, n, k, ta, tb) in new[] { (203, 197, 64, false, true), (97, 530, 70, true, false), (64, 600, 520, false, false), (130, 45, 33, true, true) })
         {
             var t = new GemmTestCase(m + n, ta, tb, m, n, k, pad: 1, bias: true);
-            AssertClose(t, t.Run(Isa.Current, 1f, 0.5f, GemmActivation.GeluErf), t.Run(IsaLevel.Scalar, 1f, 0.5f, GemmActivation.GeluErf), 1f, 0.5f);
+            AssertClose(t, t.Run(Isa.Current, 1f, 0.5f, ActivationKind.GeluErf), t.Run(IsaLevel.Scalar, 1f, 0.5f, ActivationKind.GeluErf), 1f, 0.5f);
         }
     }
 
@@ -98,7 +98,7 @@ public sealed unsafe class SgemmTests
     public void Epilogue_BiasAndActivations_MatchReference(IsaLevel level)
     {
         using var _ = Isa.Force(level);
-        foreach (var activation in new[] { GemmActivation.None, GemmActivation.Relu, GemmActivation.GeluErf, GemmActivation.GeluTanh })
+        foreach (var activation in new[] { ActivationKind.None, ActivationKind.Relu, ActivationKind.GeluErf, ActivationKind.GeluTanh })
         {
             foreach (var (m, n, k) in new[] { (17, 70, 40), (8, 48, 16), (3, 5, 600), (25, 100, 0) })
             {
@@ -153,7 +153,7 @@ public sealed unsafe class SgemmTests
             var single = (float[])batched.Clone();
             fixed (float* pa = a, pb = b, pc = batched, ps = single, pbias = bias)
             {
-                var epilogue = new GemmEpilogue(pbias, GemmActivation.Relu);
+                var epilogue = new GemmEpilogue(pbias, ActivationKind.Relu);
                 Sgemm.MultiplyBatched(Isa.Current, false, tb, batch, m, n, k, 1f, pa, k, strideA, pb, tb ? k : n, strideB,
                     0.5f, pc, n, strideC, epilogue);
                 for (var i = 0; i < batch; i++)
@@ -176,9 +176,9 @@ public sealed unsafe class SgemmTests
         foreach (var (m, n, k) in new[] { (300, 200, 500), (20, 700, 100), (197, 197, 64) })
         {
             var t = new GemmTestCase(m, false, true, m, n, k, bias: true);
-            var one = t.Run(Isa.Current, 1f, 0f, GemmActivation.GeluErf, threads: 1);
-            var two = t.Run(Isa.Current, 1f, 0f, GemmActivation.GeluErf, threads: 2);
-            var again = t.Run(Isa.Current, 1f, 0f, GemmActivation.GeluErf, threads: 2);
+            var one = t.Run(Isa.Current, 1f, 0f, ActivationKind.GeluErf, threads: 1);
+            var two = t.Run(Isa.Current, 1f, 0f, ActivationKind.GeluErf, threads: 2);
+            var again = t.Run(Isa.Current, 1f, 0f, ActivationKind.GeluErf, threads: 2);
             Assert.Equal(one, two);
             Assert.Equal(two, again);
         }
