@@ -22,7 +22,7 @@ internal readonly struct GeluErfGradOp : IUnaryOp
     public static Vector128<float> Invoke(Vector128<float> x)
     {
         var cdf = Vector128.Create(0.5f) * (Vector128.Create(1f) + ErfOp.Invoke(x * Vector128.Create(InvSqrt2)));
-        return Vector128.FusedMultiplyAdd(x * Vector128.Create(InvSqrt2Pi), Vector128.Exp(Vector128.Create(-0.5f) * x * x), cdf);
+        return Vector128.FusedMultiplyAdd(x * Vector128.Create(InvSqrt2Pi), ExpOp.Invoke(Vector128.Create(-0.5f) * x * x), cdf);
     }
 
     /// <summary>Vector form.</summary>
@@ -30,7 +30,7 @@ internal readonly struct GeluErfGradOp : IUnaryOp
     public static Vector256<float> Invoke(Vector256<float> x)
     {
         var cdf = Vector256.Create(0.5f) * (Vector256.Create(1f) + ErfOp.Invoke(x * Vector256.Create(InvSqrt2)));
-        return Vector256.FusedMultiplyAdd(x * Vector256.Create(InvSqrt2Pi), Vector256.Exp(Vector256.Create(-0.5f) * x * x), cdf);
+        return Vector256.FusedMultiplyAdd(x * Vector256.Create(InvSqrt2Pi), ExpOp.Invoke(Vector256.Create(-0.5f) * x * x), cdf);
     }
 
     /// <summary>Vector form.</summary>
@@ -38,6 +38,6 @@ internal readonly struct GeluErfGradOp : IUnaryOp
     public static Vector512<float> Invoke(Vector512<float> x)
     {
         var cdf = Vector512.Create(0.5f) * (Vector512.Create(1f) + ErfOp.Invoke(x * Vector512.Create(InvSqrt2)));
-        return Vector512.FusedMultiplyAdd(x * Vector512.Create(InvSqrt2Pi), Vector512.Exp(Vector512.Create(-0.5f) * x * x), cdf);
+        return Vector512.FusedMultiplyAdd(x * Vector512.Create(InvSqrt2Pi), ExpOp.Invoke(Vector512.Create(-0.5f) * x * x), cdf);
     }
 }

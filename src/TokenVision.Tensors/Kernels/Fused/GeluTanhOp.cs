@@ -24,7 +24,7 @@ internal readonly struct GeluTanhOp : IUnaryOp
     public static Vector128<float> Invoke(Vector128<float> x)
     {
         var u = x * Vector128.FusedMultiplyAdd(Vector128.Create(Coef) * x, x, Vector128.Create(1f));
-        return x / (Vector128.Create(1f) + Vector128.Exp(Vector128.Create(TwoK) * u));
+        return x / (Vector128.Create(1f) + ExpOp.Invoke(Vector128.Create(TwoK) * u));
     }
 
     /// <summary>Vector form.</summary>
@@ -32,7 +32,7 @@ internal readonly struct GeluTanhOp : IUnaryOp
     public static Vector256<float> Invoke(Vector256<float> x)
     {
         var u = x * Vector256.FusedMultiplyAdd(Vector256.Create(Coef) * x, x, Vector256.Create(1f));
-        return x / (Vector256.Create(1f) + Vector256.Exp(Vector256.Create(TwoK) * u));
+        return x / (Vector256.Create(1f) + ExpOp.Invoke(Vector256.Create(TwoK) * u));
     }
 
     /// <summary>Vector form.</summary>
@@ -40,6 +40,6 @@ internal readonly struct GeluTanhOp : IUnaryOp
     public static Vector512<float> Invoke(Vector512<float> x)
     {
         var u = x * Vector512.FusedMultiplyAdd(Vector512.Create(Coef) * x, x, Vector512.Create(1f));
-        return x / (Vector512.Create(1f) + Vector512.Exp(Vector512.Create(TwoK) * u));
+        return x / (Vector512.Create(1f) + ExpOp.Invoke(Vector512.Create(TwoK) * u));
     }
 }

@@ -17,20 +17,20 @@ internal readonly struct ReluOp : IUnaryOp
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Invoke(Vector128<float> x)
     {
-        return Vector128.Max(x, Vector128.Create(0f));
+        return Vector128.MaxNative(x, Vector128.Create(0f));
     }
 
     /// <summary>Vector form.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Invoke(Vector256<float> x)
     {
-        return Vector256.Max(x, Vector256.Create(0f));
+        return Vector256.MaxNative(x, Vector256.Create(0f));
     }
 
     /// <summary>Vector form.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Invoke(Vector512<float> x)
     {
-        return Vector512.Max(x, Vector512.Create(0f));
+        return Vector512.MaxNative(x, Vector512.Create(0f));
     }
 }

@@ -129,7 +129,7 @@ internal static unsafe class Softmax
             {
                 var vmax = Vector512.Create(float.NegativeInfinity);
                 for (j = 0; j + w <= n; j += w)
-                    vmax = Vector512.Max(vmax, Vector512.Load(x + j));
+                    vmax = Vector512.MaxNative(vmax, Vector512.Load(x + j));
                 var max = VectorMath.MaxAcross(vmax);
                 for (; j < n; j++)
                     max = MathF.Max(max, x[j]);
@@ -139,7 +139,7 @@ internal static unsafe class Softmax
                 {
                     for (j = 0; j + w <= n; j += w)
                     {
-                        var e = Vector512.Exp(Vector512.Load(x + j) - vmax);
+                        var e = ExpOp.Invoke(Vector512.Load(x + j) - vmax);
                         Vector512.Store(e, y + j);
                         vsum += e;
                     }
@@ -160,7 +160,7 @@ internal static unsafe class Softmax
                 else
                 {
                     for (j = 0; j + w <= n; j += w)
-                        vsum += Vector512.Exp(Vector512.Load(x + j) - vmax);
+                        vsum += ExpOp.Invoke(Vector512.Load(x + j) - vmax);
                     var sum = Vector512.Sum(vsum);
                     for (; j < n; j++)
                         sum += MathF.Exp(x[j] - max);
@@ -198,7 +198,7 @@ internal static unsafe class Softmax
                     sum += dy[j];
                 var vs = Vector512.Create(sum);
                 for (j = 0; j + w <= n; j += w)
-                    Vector512.Store(Vector512.Load(dy + j) - Vector512.Exp(Vector512.Load(x + j)) * vs, y + j);
+                    Vector512.Store(Vector512.Load(dy + j) - ExpOp.Invoke(Vector512.Load(x + j)) * vs, y + j);
                 for (; j < n; j++)
                     y[j] = dy[j] - MathF.Exp(x[j]) * sum;
                 break;
@@ -218,7 +218,7 @@ internal static unsafe class Softmax
             {
                 var vmax = Vector256.Create(float.NegativeInfinity);
                 for (j = 0; j + w <= n; j += w)
-                    vmax = Vector256.Max(vmax, Vector256.Load(x + j));
+                    vmax = Vector256.MaxNative(vmax, Vector256.Load(x + j));
                 var max = VectorMath.MaxAcross(vmax);
                 for (; j < n; j++)
                     max = MathF.Max(max, x[j]);
@@ -228,7 +228,7 @@ internal static unsafe class Softmax
                 {
                     for (j = 0; j + w <= n; j += w)
                     {
-                        var e = Vector256.Exp(Vector256.Load(x + j) - vmax);
+                        var e = ExpOp.Invoke(Vector256.Load(x + j) - vmax);
                         Vector256.Store(e, y + j);
                         vsum += e;
                     }
@@ -249,7 +249,7 @@ internal static unsafe class Softmax
                 else
                 {
                     for (j = 0; j + w <= n; j += w)
-                        vsum += Vector256.Exp(Vector256.Load(x + j) - vmax);
+                        vsum += ExpOp.Invoke(Vector256.Load(x + j) - vmax);
                     var sum = Vector256.Sum(vsum);
                     for (; j < n; j++)
                         sum += MathF.Exp(x[j] - max);
@@ -287,7 +287,7 @@ internal static unsafe class Softmax
                     sum += dy[j];
                 var vs = Vector256.Create(sum);
                 for (j = 0; j + w <= n; j += w)
-                    Vector256.Store(Vector256.Load(dy + j) - Vector256.Exp(Vector256.Load(x + j)) * vs, y + j);
+                    Vector256.Store(Vector256.Load(dy + j) - ExpOp.Invoke(Vector256.Load(x + j)) * vs, y + j);
                 for (; j < n; j++)
                     y[j] = dy[j] - MathF.Exp(x[j]) * sum;
                 break;
@@ -307,7 +307,7 @@ internal static unsafe class Softmax
             {
                 var vmax = Vector128.Create(float.NegativeInfinity);
                 for (j = 0; j + w <= n; j += w)
-                    vmax = Vector128.Max(vmax, Vector128.Load(x + j));
+                    vmax = Vector128.MaxNative(vmax, Vector128.Load(x + j));
                 var max = VectorMath.MaxAcross(vmax);
                 for (; j < n; j++)
                     max = MathF.Max(max, x[j]);
@@ -317,7 +317,7 @@ internal static unsafe class Softmax
                 {
                     for (j = 0; j + w <= n; j += w)
                     {
-                        var e = Vector128.Exp(Vector128.Load(x + j) - vmax);
+                        var e = ExpOp.Invoke(Vector128.Load(x + j) - vmax);
                         Vector128.Store(e, y + j);
                         vsum += e;
                     }
@@ -338,7 +338,7 @@ internal static unsafe class Softmax
                 else
                 {
                     for (j = 0; j + w <= n; j += w)
-                        vsum += Vector128.Exp(Vector128.Load(x + j) - vmax);
+                        vsum += ExpOp.Invoke(Vector128.Load(x + j) - vmax);
                     var sum = Vector128.Sum(vsum);
                     for (; j < n; j++)
                         sum += MathF.Exp(x[j] - max);
@@ -376,7 +376,7 @@ internal static unsafe class Softmax
                     sum += dy[j];
                 var vs = Vector128.Create(sum);
                 for (j = 0; j + w <= n; j += w)
-                    Vector128.Store(Vector128.Load(dy + j) - Vector128.Exp(Vector128.Load(x + j)) * vs, y + j);
+                    Vector128.Store(Vector128.Load(dy + j) - ExpOp.Invoke(Vector128.Load(x + j)) * vs, y + j);
                 for (; j < n; j++)
                     y[j] = dy[j] - MathF.Exp(x[j]) * sum;
                 break;

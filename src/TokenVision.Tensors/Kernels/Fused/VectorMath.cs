@@ -8,11 +8,11 @@ internal static class VectorMath
 {
     /// <summary>Largest lane.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float MaxAcross(Vector512<float> v) => MaxAcross(Vector256.Max(v.GetLower(), v.GetUpper()));
+    public static float MaxAcross(Vector512<float> v) => MaxAcross(Vector256.MaxNative(v.GetLower(), v.GetUpper()));
 
     /// <summary>Largest lane.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float MaxAcross(Vector256<float> v) => MaxAcross(Vector128.Max(v.GetLower(), v.GetUpper()));
+    public static float MaxAcross(Vector256<float> v) => MaxAcross(Vector128.MaxNative(v.GetLower(), v.GetUpper()));
 
     /// <summary>Largest lane.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
