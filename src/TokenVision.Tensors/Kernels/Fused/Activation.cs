@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace TokenVision.Tensors.Kernels.Fused;
@@ -152,6 +153,7 @@ internal static unsafe class Activation
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RunScalar<TOp>(float* x, float* bias, float* dy, float* y, nint start, nint n)
         where TOp : struct, IUnaryOp
     {
@@ -162,6 +164,7 @@ internal static unsafe class Activation
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Run512<TOp>(float* x, float* bias, float* dy, float* y, nint n)
         where TOp : struct, IUnaryOp
     {
@@ -191,6 +194,7 @@ internal static unsafe class Activation
     }
 
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Run256<TOp>(float* x, float* bias, float* dy, float* y, nint n)
         where TOp : struct, IUnaryOp
     {
@@ -220,6 +224,7 @@ internal static unsafe class Activation
     }
 
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Run128<TOp>(float* x, float* bias, float* dy, float* y, nint n)
         where TOp : struct, IUnaryOp
     {

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace TokenVision.Tensors.Kernels.Fused;
@@ -126,6 +127,7 @@ internal static unsafe class LayerNorm
     }
 
     /// <summary>Scalar reference for one row of the forward pass.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void ForwardRowScalar(float* x, float* gamma, float* beta, float* y, int n, float eps, out float mean, out float rstd)
     {
         var sum = 0f;
@@ -149,6 +151,7 @@ internal static unsafe class LayerNorm
     }
 
     /// <summary>Scalar reference for one row of the backward pass (pg / pb: partial dgamma / dbeta rows, or null).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void BackwardRowScalar(float* x, float* gamma, float mean, float rstd, float* dy, float* dx, float* pg, float* pb, int n)
     {
         var sg = 0f;
@@ -175,6 +178,7 @@ internal static unsafe class LayerNorm
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ForwardRow512(float* x, float* gamma, float* beta, float* y, int n, float eps, out float mean, out float rstd)
     {
         var w = Vector512<float>.Count;
@@ -233,6 +237,7 @@ internal static unsafe class LayerNorm
         rstd = r;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void BackwardRow512(float* x, float* gamma, float mean, float rstd, float* dy, float* dx, float* pg, float* pb, int n)
     {
         var w = Vector512<float>.Count;
@@ -288,6 +293,7 @@ internal static unsafe class LayerNorm
     }
 
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ForwardRow256(float* x, float* gamma, float* beta, float* y, int n, float eps, out float mean, out float rstd)
     {
         var w = Vector256<float>.Count;
@@ -346,6 +352,7 @@ internal static unsafe class LayerNorm
         rstd = r;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void BackwardRow256(float* x, float* gamma, float mean, float rstd, float* dy, float* dx, float* pg, float* pb, int n)
     {
         var w = Vector256<float>.Count;
@@ -401,6 +408,7 @@ internal static unsafe class LayerNorm
     }
 
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ForwardRow128(float* x, float* gamma, float* beta, float* y, int n, float eps, out float mean, out float rstd)
     {
         var w = Vector128<float>.Count;
@@ -459,6 +467,7 @@ internal static unsafe class LayerNorm
         rstd = r;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void BackwardRow128(float* x, float* gamma, float mean, float rstd, float* dy, float* dx, float* pg, float* pb, int n)
     {
         var w = Vector128<float>.Count;

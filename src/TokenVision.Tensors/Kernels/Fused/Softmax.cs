@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace TokenVision.Tensors.Kernels.Fused;
@@ -64,6 +65,7 @@ internal static unsafe class Softmax
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RowScalar(Op op, float* x, float* dy, float* y, int n)
     {
         switch (op)
@@ -118,6 +120,7 @@ internal static unsafe class Softmax
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Row512(Op op, float* x, float* dy, float* y, int n)
     {
         var w = Vector512<float>.Count;
@@ -207,6 +210,7 @@ internal static unsafe class Softmax
     }
 
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Row256(Op op, float* x, float* dy, float* y, int n)
     {
         var w = Vector256<float>.Count;
@@ -296,6 +300,7 @@ internal static unsafe class Softmax
     }
 
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Row128(Op op, float* x, float* dy, float* y, int n)
     {
         var w = Vector128<float>.Count;

@@ -23,7 +23,7 @@ internal static unsafe class UnaryKernel
     }
 
     /// <summary>512-bit body, scalar tail.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Apply512<TOp>(float* x, float* y, nint n)
         where TOp : struct, IUnaryOp
     {
@@ -34,7 +34,7 @@ internal static unsafe class UnaryKernel
     }
 
     /// <summary>256-bit body, scalar tail.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Apply256<TOp>(float* x, float* y, nint n)
         where TOp : struct, IUnaryOp
     {
@@ -45,7 +45,7 @@ internal static unsafe class UnaryKernel
     }
 
     /// <summary>128-bit body, scalar tail.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Apply128<TOp>(float* x, float* y, nint n)
         where TOp : struct, IUnaryOp
     {
@@ -56,6 +56,7 @@ internal static unsafe class UnaryKernel
     }
 
     /// <summary>Scalar reference over [start, n).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ApplyScalar<TOp>(float* x, float* y, nint start, nint n)
         where TOp : struct, IUnaryOp
     {

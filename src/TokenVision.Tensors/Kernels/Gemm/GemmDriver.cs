@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using TokenVision.Tensors.Kernels.Fused;
 
 namespace TokenVision.Tensors.Kernels.Gemm;
@@ -21,6 +22,7 @@ internal static unsafe class GemmDriver<TKernel>
     public static int DepthBlocks(int k) => Math.Max(1, (k + TKernel.Kc - 1) / TKernel.Kc);
 
     /// <summary>Computes rows [m0, m1) and columns [n0, n1) of C.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(in GemmProblem p, int m0, int m1, int n0, int n1)
     {
         if (m0 >= m1 || n0 >= n1)
@@ -37,7 +39,6 @@ internal static unsafe class GemmDriver<TKernel>
         var maxKc = (k + blocks - 1) / blocks;
         var packedA = GemmBuffers.A((nint)mr * maxKc);
         var packedB = GemmBuffers.B((nint)maxKc * (Math.Min(TKernel.Nc, n1 - n0) + nr));
-        var edge = stackalloc float[mr * nr];
         var activation = p.Activation;
         for (var jc = n0; jc < n1; jc += TKernel.Nc)
         {
@@ -71,15 +72,7 @@ internal static unsafe class GemmDriver<TKernel>
                         var width = TKernel.PanelWidth(cols);
                         var bias = last && p.Bias != null ? p.Bias + jr : null;
                         var tile = cRow + jr;
-                        if (rows == mr && cols == width)
-                        {
-                            TKernel.Tile(kc, packedA, panel, width, tile, p.Ldc, new GemmTileArgs(p.Alpha, beta, bias));
-                        }
-                        else
-                        {
-                            TKernel.Tile(kc, packedA, panel, width, edge, width, new GemmTileArgs(p.Alpha, 0f, null));
-                            MergeEdge(edge, width, tile, p.Ldc, rows, cols, beta, bias);
-                        }
+                        TKernel.Tile(kc, packedA, panel, width, tile, p.Ldc, new GemmTileArgs(p.Alpha, beta, bias), rows, cols);
                         if (last && activation != ActivationKind.None)
                         {
                             for (var r = 0; r < rows; r++)
@@ -89,23 +82,6 @@ internal static unsafe class GemmDriver<TKernel>
                         jr += cols;
                     }
                 }
-            }
-        }
-    }
-
-    // Same arithmetic as the kernels' store: fma(C, beta, alpha * acc) + bias.
-    private static void MergeEdge(float* tile, int width, float* c, nint ldc, int rows, int cols, float beta, float* bias)
-    {
-        for (var r = 0; r < rows; r++, tile += width, c += ldc)
-        {
-            for (var j = 0; j < cols; j++)
-            {
-                var v = tile[j];
-                if (beta != 0f)
-                    v = MathF.FusedMultiplyAdd(c[j], beta, v);
-                if (bias != null)
-                    v += bias[j];
-                c[j] = v;
             }
         }
     }

@@ -5,7 +5,7 @@ using TokenVision.Tensors.Kernels.Fused;
 
 namespace TokenVision.Tensors.Kernels.Gemm;
 
-/// <summary>AVX2 + FMA SGEMM micro-kernel: 6 x 16 register tile (12 ymm accumulators), with a 6 x 8 tile for the last columns.</summary>
+/// <summary>AVX2 + FMA SGEMM micro-kernel: 6 x 16 register tile (12 ymm accumulators), with a 6 x 8 tile for the last columns and masked stores at the edges.</summary>
 internal readonly unsafe struct GemmKernelAvx2 : IGemmKernel
 {
     /// <inheritdoc/>
@@ -27,12 +27,12 @@ internal readonly unsafe struct GemmKernelAvx2 : IGemmKernel
     public static int PanelWidth(int cols) => cols <= 8 ? 8 : 16;
 
     /// <inheritdoc/>
-    public static void Tile(int kc, float* a, float* b, int width, float* c, nint ldc, in GemmTileArgs args)
+    public static void Tile(int kc, float* a, float* b, int width, float* c, nint ldc, in GemmTileArgs args, int rows, int cols)
     {
         if (width == 16)
-            Tile16(kc, a, b, c, ldc, args);
+            Tile16(kc, a, b, c, ldc, args, rows, cols);
         else
-            Tile8(kc, a, b, c, ldc, args);
+            Tile8(kc, a, b, c, ldc, args, rows, cols);
     }
 
     /// <inheritdoc/>
@@ -47,7 +47,7 @@ internal readonly unsafe struct GemmKernelAvx2 : IGemmKernel
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Tile16(int kc, float* a, float* b, float* c, nint ldc, in GemmTileArgs args)
+    private static void Tile16(int kc, float* a, float* b, float* c, nint ldc, in GemmTileArgs args, int rows, int cols)
     {
         Vector256<float> c00 = default, c01 = default;
         Vector256<float> c10 = default, c11 = default;
@@ -73,23 +73,52 @@ internal readonly unsafe struct GemmKernelAvx2 : IGemmKernel
         var useBeta = args.Beta != 0f;
         var bias = args.Bias;
         var useBias = bias != null;
-        var bias0 = useBias ? Vector256.Load(bias + 0) : default;
-        var bias1 = useBias ? Vector256.Load(bias + 8) : default;
-        Out(c + 0, c00, alpha, beta, useBeta, bias0, useBias); Out(c + 8, c01, alpha, beta, useBeta, bias1, useBias);
+        if (rows == 6 && cols == 16)
+        {
+            var bias0 = useBias ? Vector256.Load(bias + 0) : default;
+            var bias1 = useBias ? Vector256.Load(bias + 8) : default;
+            Out(c + 0, c00, alpha, beta, useBeta, bias0, useBias); Out(c + 8, c01, alpha, beta, useBeta, bias1, useBias);
+            c += ldc;
+            Out(c + 0, c10, alpha, beta, useBeta, bias0, useBias); Out(c + 8, c11, alpha, beta, useBeta, bias1, useBias);
+            c += ldc;
+            Out(c + 0, c20, alpha, beta, useBeta, bias0, useBias); Out(c + 8, c21, alpha, beta, useBeta, bias1, useBias);
+            c += ldc;
+            Out(c + 0, c30, alpha, beta, useBeta, bias0, useBias); Out(c + 8, c31, alpha, beta, useBeta, bias1, useBias);
+            c += ldc;
+            Out(c + 0, c40, alpha, beta, useBeta, bias0, useBias); Out(c + 8, c41, alpha, beta, useBeta, bias1, useBias);
+            c += ldc;
+            Out(c + 0, c50, alpha, beta, useBeta, bias0, useBias); Out(c + 8, c51, alpha, beta, useBeta, bias1, useBias);
+            return;
+        }
+        var m0 = Mask(cols - 0);
+        var m1 = Mask(cols - 8);
+        var edgeBias0 = useBias ? MaskLoad(bias + 0, m0) : default;
+        var edgeBias1 = useBias ? MaskLoad(bias + 8, m1) : default;
+        OutMasked(c + 0, c00, alpha, beta, useBeta, edgeBias0, useBias, m0); OutMasked(c + 8, c01, alpha, beta, useBeta, edgeBias1, useBias, m1);
+        if (rows == 1)
+            return;
         c += ldc;
-        Out(c + 0, c10, alpha, beta, useBeta, bias0, useBias); Out(c + 8, c11, alpha, beta, useBeta, bias1, useBias);
+        OutMasked(c + 0, c10, alpha, beta, useBeta, edgeBias0, useBias, m0); OutMasked(c + 8, c11, alpha, beta, useBeta, edgeBias1, useBias, m1);
+        if (rows == 2)
+            return;
         c += ldc;
-        Out(c + 0, c20, alpha, beta, useBeta, bias0, useBias); Out(c + 8, c21, alpha, beta, useBeta, bias1, useBias);
+        OutMasked(c + 0, c20, alpha, beta, useBeta, edgeBias0, useBias, m0); OutMasked(c + 8, c21, alpha, beta, useBeta, edgeBias1, useBias, m1);
+        if (rows == 3)
+            return;
         c += ldc;
-        Out(c + 0, c30, alpha, beta, useBeta, bias0, useBias); Out(c + 8, c31, alpha, beta, useBeta, bias1, useBias);
+        OutMasked(c + 0, c30, alpha, beta, useBeta, edgeBias0, useBias, m0); OutMasked(c + 8, c31, alpha, beta, useBeta, edgeBias1, useBias, m1);
+        if (rows == 4)
+            return;
         c += ldc;
-        Out(c + 0, c40, alpha, beta, useBeta, bias0, useBias); Out(c + 8, c41, alpha, beta, useBeta, bias1, useBias);
+        OutMasked(c + 0, c40, alpha, beta, useBeta, edgeBias0, useBias, m0); OutMasked(c + 8, c41, alpha, beta, useBeta, edgeBias1, useBias, m1);
+        if (rows == 5)
+            return;
         c += ldc;
-        Out(c + 0, c50, alpha, beta, useBeta, bias0, useBias); Out(c + 8, c51, alpha, beta, useBeta, bias1, useBias);
+        OutMasked(c + 0, c50, alpha, beta, useBeta, edgeBias0, useBias, m0); OutMasked(c + 8, c51, alpha, beta, useBeta, edgeBias1, useBias, m1);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Tile8(int kc, float* a, float* b, float* c, nint ldc, in GemmTileArgs args)
+    private static void Tile8(int kc, float* a, float* b, float* c, nint ldc, in GemmTileArgs args, int rows, int cols)
     {
         Vector256<float> c00 = default;
         Vector256<float> c10 = default;
@@ -114,18 +143,45 @@ internal readonly unsafe struct GemmKernelAvx2 : IGemmKernel
         var useBeta = args.Beta != 0f;
         var bias = args.Bias;
         var useBias = bias != null;
-        var bias0 = useBias ? Vector256.Load(bias + 0) : default;
-        Out(c + 0, c00, alpha, beta, useBeta, bias0, useBias);
+        if (rows == 6 && cols == 8)
+        {
+            var bias0 = useBias ? Vector256.Load(bias + 0) : default;
+            Out(c + 0, c00, alpha, beta, useBeta, bias0, useBias);
+            c += ldc;
+            Out(c + 0, c10, alpha, beta, useBeta, bias0, useBias);
+            c += ldc;
+            Out(c + 0, c20, alpha, beta, useBeta, bias0, useBias);
+            c += ldc;
+            Out(c + 0, c30, alpha, beta, useBeta, bias0, useBias);
+            c += ldc;
+            Out(c + 0, c40, alpha, beta, useBeta, bias0, useBias);
+            c += ldc;
+            Out(c + 0, c50, alpha, beta, useBeta, bias0, useBias);
+            return;
+        }
+        var m0 = Mask(cols - 0);
+        var edgeBias0 = useBias ? MaskLoad(bias + 0, m0) : default;
+        OutMasked(c + 0, c00, alpha, beta, useBeta, edgeBias0, useBias, m0);
+        if (rows == 1)
+            return;
         c += ldc;
-        Out(c + 0, c10, alpha, beta, useBeta, bias0, useBias);
+        OutMasked(c + 0, c10, alpha, beta, useBeta, edgeBias0, useBias, m0);
+        if (rows == 2)
+            return;
         c += ldc;
-        Out(c + 0, c20, alpha, beta, useBeta, bias0, useBias);
+        OutMasked(c + 0, c20, alpha, beta, useBeta, edgeBias0, useBias, m0);
+        if (rows == 3)
+            return;
         c += ldc;
-        Out(c + 0, c30, alpha, beta, useBeta, bias0, useBias);
+        OutMasked(c + 0, c30, alpha, beta, useBeta, edgeBias0, useBias, m0);
+        if (rows == 4)
+            return;
         c += ldc;
-        Out(c + 0, c40, alpha, beta, useBeta, bias0, useBias);
+        OutMasked(c + 0, c40, alpha, beta, useBeta, edgeBias0, useBias, m0);
+        if (rows == 5)
+            return;
         c += ldc;
-        Out(c + 0, c50, alpha, beta, useBeta, bias0, useBias);
+        OutMasked(c + 0, c50, alpha, beta, useBeta, edgeBias0, useBias, m0);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -138,4 +194,22 @@ internal readonly unsafe struct GemmKernelAvx2 : IGemmKernel
             v += bias;
         Vector256.Store(v, dst);
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void OutMasked(float* dst, Vector256<float> acc, Vector256<float> alpha, Vector256<float> beta, bool useBeta, Vector256<float> bias, bool useBias, Vector256<float> mask)
+    {
+        var v = acc * alpha;
+        if (useBeta)
+            v = Fma.MultiplyAdd(MaskLoad(dst, mask), beta, v);
+        if (useBias)
+            v += bias;
+        Avx.MaskStore(dst, mask, v);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> MaskLoad(float* src, Vector256<float> mask) => Avx.MaskLoad(src, mask);
+
+    // Lanes [0, count) set.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Mask(int count) => Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(count)).AsSingle();
 }

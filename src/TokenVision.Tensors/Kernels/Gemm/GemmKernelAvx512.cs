@@ -5,7 +5,7 @@ using TokenVision.Tensors.Kernels.Fused;
 
 namespace TokenVision.Tensors.Kernels.Gemm;
 
-/// <summary>AVX-512 SGEMM micro-kernel: 8 x 48 register tile (24 zmm accumulators), with 8 x 32 and 8 x 16 tiles for the last columns.</summary>
+/// <summary>AVX-512 SGEMM micro-kernel: 8 x 48 register tile (24 zmm accumulators), with narrower tiles for the last columns and masked stores at the edges.</summary>
 internal readonly unsafe struct GemmKernelAvx512 : IGemmKernel
 {
     /// <inheritdoc/>
@@ -27,14 +27,14 @@ internal readonly unsafe struct GemmKernelAvx512 : IGemmKernel
     public static int PanelWidth(int cols) => cols <= 16 ? 16 : cols <= 32 ? 32 : 48;
 
     /// <inheritdoc/>
-    public static void Tile(int kc, float* a, float* b, int width, float* c, nint ldc, in GemmTileArgs args)
+    public static void Tile(int kc, float* a, float* b, int width, float* c, nint ldc, in GemmTileArgs args, int rows, int cols)
     {
         if (width == 48)
-            Tile48(kc, a, b, c, ldc, args);
+            Tile48(kc, a, b, c, ldc, args, rows, cols);
         else if (width == 32)
-            Tile32(kc, a, b, c, ldc, args);
+            Tile32(kc, a, b, c, ldc, args, rows, cols);
         else
-            Tile16(kc, a, b, c, ldc, args);
+            Tile16(kc, a, b, c, ldc, args, rows, cols);
     }
 
     /// <inheritdoc/>
@@ -49,7 +49,7 @@ internal readonly unsafe struct GemmKernelAvx512 : IGemmKernel
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Tile48(int kc, float* a, float* b, float* c, nint ldc, in GemmTileArgs args)
+    private static void Tile48(int kc, float* a, float* b, float* c, nint ldc, in GemmTileArgs args, int rows, int cols)
     {
         Vector512<float> c00 = default, c01 = default, c02 = default;
         Vector512<float> c10 = default, c11 = default, c12 = default;
@@ -80,28 +80,67 @@ internal readonly unsafe struct GemmKernelAvx512 : IGemmKernel
         var useBeta = args.Beta != 0f;
         var bias = args.Bias;
         var useBias = bias != null;
-        var bias0 = useBias ? Vector512.Load(bias + 0) : default;
-        var bias1 = useBias ? Vector512.Load(bias + 16) : default;
-        var bias2 = useBias ? Vector512.Load(bias + 32) : default;
-        Out(c + 0, c00, alpha, beta, useBeta, bias0, useBias); Out(c + 16, c01, alpha, beta, useBeta, bias1, useBias); Out(c + 32, c02, alpha, beta, useBeta, bias2, useBias);
+        if (rows == 8 && cols == 48)
+        {
+            var bias0 = useBias ? Vector512.Load(bias + 0) : default;
+            var bias1 = useBias ? Vector512.Load(bias + 16) : default;
+            var bias2 = useBias ? Vector512.Load(bias + 32) : default;
+            Out(c + 0, c00, alpha, beta, useBeta, bias0, useBias); Out(c + 16, c01, alpha, beta, useBeta, bias1, useBias); Out(c + 32, c02, alpha, beta, useBeta, bias2, useBias);
+            c += ldc;
+            Out(c + 0, c10, alpha, beta, useBeta, bias0, useBias); Out(c + 16, c11, alpha, beta, useBeta, bias1, useBias); Out(c + 32, c12, alpha, beta, useBeta, bias2, useBias);
+            c += ldc;
+            Out(c + 0, c20, alpha, beta, useBeta, bias0, useBias); Out(c + 16, c21, alpha, beta, useBeta, bias1, useBias); Out(c + 32, c22, alpha, beta, useBeta, bias2, useBias);
+            c += ldc;
+            Out(c + 0, c30, alpha, beta, useBeta, bias0, useBias); Out(c + 16, c31, alpha, beta, useBeta, bias1, useBias); Out(c + 32, c32, alpha, beta, useBeta, bias2, useBias);
+            c += ldc;
+            Out(c + 0, c40, alpha, beta, useBeta, bias0, useBias); Out(c + 16, c41, alpha, beta, useBeta, bias1, useBias); Out(c + 32, c42, alpha, beta, useBeta, bias2, useBias);
+            c += ldc;
+            Out(c + 0, c50, alpha, beta, useBeta, bias0, useBias); Out(c + 16, c51, alpha, beta, useBeta, bias1, useBias); Out(c + 32, c52, alpha, beta, useBeta, bias2, useBias);
+            c += ldc;
+            Out(c + 0, c60, alpha, beta, useBeta, bias0, useBias); Out(c + 16, c61, alpha, beta, useBeta, bias1, useBias); Out(c + 32, c62, alpha, beta, useBeta, bias2, useBias);
+            c += ldc;
+            Out(c + 0, c70, alpha, beta, useBeta, bias0, useBias); Out(c + 16, c71, alpha, beta, useBeta, bias1, useBias); Out(c + 32, c72, alpha, beta, useBeta, bias2, useBias);
+            return;
+        }
+        var m0 = Mask(cols - 0);
+        var m1 = Mask(cols - 16);
+        var m2 = Mask(cols - 32);
+        var edgeBias0 = useBias ? MaskLoad(bias + 0, m0) : default;
+        var edgeBias1 = useBias ? MaskLoad(bias + 16, m1) : default;
+        var edgeBias2 = useBias ? MaskLoad(bias + 32, m2) : default;
+        OutMasked(c + 0, c00, alpha, beta, useBeta, edgeBias0, useBias, m0); OutMasked(c + 16, c01, alpha, beta, useBeta, edgeBias1, useBias, m1); OutMasked(c + 32, c02, alpha, beta, useBeta, edgeBias2, useBias, m2);
+        if (rows == 1)
+            return;
         c += ldc;
-        Out(c + 0, c10, alpha, beta, useBeta, bias0, useBias); Out(c + 16, c11, alpha, beta, useBeta, bias1, useBias); Out(c + 32, c12, alpha, beta, useBeta, bias2, useBias);
+        OutMasked(c + 0, c10, alpha, beta, useBeta, edgeBias0, useBias, m0); OutMasked(c + 16, c11, alpha, beta, useBeta, edgeBias1, useBias, m1); OutMasked(c + 32, c12, alpha, beta, useBeta, edgeBias2, useBias, m2);
+        if (rows == 2)
+            return;
         c += ldc;
-        Out(c + 0, c20, alpha, beta, useBeta, bias0, useBias); Out(c + 16, c21, alpha, beta, useBeta, bias1, useBias); Out(c + 32, c22, alpha, beta, useBeta, bias2, useBias);
+        OutMasked(c + 0, c20, alpha, beta, useBeta, edgeBias0, useBias, m0); OutMasked(c + 16, c21, alpha, beta, useBeta, edgeBias1, useBias, m1); OutMasked(c + 32, c22, alpha, beta, useBeta, edgeBias2, useBias, m2);
+        if (rows == 3)
+            return;
         c += ldc;
-        Out(c + 0, c30, alpha, beta, useBeta, bias0, useBias); Out(c + 16, c31, alpha, beta, useBeta, bias1, useBias); Out(c + 32, c32, alpha, beta, useBeta, bias2, useBias);
+        OutMasked(c + 0, c30, alpha, beta, useBeta, edgeBias0, useBias, m0); OutMasked(c + 16, c31, alpha, beta, useBeta, edgeBias1, useBias, m1); OutMasked(c + 32, c32, alpha, beta, useBeta, edgeBias2, useBias, m2);
+        if (rows == 4)
+            return;
         c += ldc;
-        Out(c + 0, c40, alpha, beta, useBeta, bias0, useBias); Out(c + 16, c41, alpha, beta, useBeta, bias1, useBias); Out(c + 32, c42, alpha, beta, useBeta, bias2, useBias);
+        OutMasked(c + 0, c40, alpha, beta, useBeta, edgeBias0, useBias, m0); OutMasked(c + 16, c41, alpha, beta, useBeta, edgeBias1, useBias, m1); OutMasked(c + 32, c42, alpha, beta, useBeta, edgeBias2, useBias, m2);
+        if (rows == 5)
+            return;
         c += ldc;
-        Out(c + 0, c50, alpha, beta, useBeta, bias0, useBias); Out(c + 16, c51, alpha, beta, useBeta, bias1, useBias); Out(c + 32, c52, alpha, beta, useBeta, bias2, useBias);
+        OutMasked(c + 0, c50, alpha, beta, useBeta, edgeBias0, useBias, m0); OutMasked(c + 16, c51, alpha, beta, useBeta, edgeBias1, useBias, m1); OutMasked(c + 32, c52, alpha, beta, useBeta, edgeBias2, useBias, m2);
+        if (rows == 6)
+            return;
         c += ldc;
-        Out(c + 0, c60, alpha, beta, useBeta, bias0, useBias); Out(c + 16, c61, alpha, beta, useBeta, bias1, useBias); Out(c + 32, c62, alpha, beta, useBeta, bias2, useBias);
+        OutMasked(c + 0, c60, alpha, beta, useBeta, edgeBias0, useBias, m0); OutMasked(c + 16, c61, alpha, beta, useBeta, edgeBias1, useBias, m1); OutMasked(c + 32, c62, alpha, beta, useBeta, edgeBias2, useBias, m2);
+        if (rows == 7)
+            return;
         c += ldc;
-        Out(c + 0, c70, alpha, beta, useBeta, bias0, useBias); Out(c + 16, c71, alpha, beta, useBeta, bias1, useBias); Out(c + 32, c72, alpha, beta, useBeta, bias2, useBias);
+        OutMasked(c + 0, c70, alpha, beta, useBeta, edgeBias0, useBias, m0); OutMasked(c + 16, c71, alpha, beta, useBeta, edgeBias1, useBias, m1); OutMasked(c + 32, c72, alpha, beta, useBeta, edgeBias2, useBias, m2);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Tile32(int kc, float* a, float* b, float* c, nint ldc, in GemmTileArgs args)
+    private static void Tile32(int kc, float* a, float* b, float* c, nint ldc, in GemmTileArgs args, int rows, int cols)
     {
         Vector512<float> c00 = default, c01 = default;
         Vector512<float> c10 = default, c11 = default;
@@ -131,27 +170,64 @@ internal readonly unsafe struct GemmKernelAvx512 : IGemmKernel
         var useBeta = args.Beta != 0f;
         var bias = args.Bias;
         var useBias = bias != null;
-        var bias0 = useBias ? Vector512.Load(bias + 0) : default;
-        var bias1 = useBias ? Vector512.Load(bias + 16) : default;
-        Out(c + 0, c00, alpha, beta, useBeta, bias0, useBias); Out(c + 16, c01, alpha, beta, useBeta, bias1, useBias);
+        if (rows == 8 && cols == 32)
+        {
+            var bias0 = useBias ? Vector512.Load(bias + 0) : default;
+            var bias1 = useBias ? Vector512.Load(bias + 16) : default;
+            Out(c + 0, c00, alpha, beta, useBeta, bias0, useBias); Out(c + 16, c01, alpha, beta, useBeta, bias1, useBias);
+            c += ldc;
+            Out(c + 0, c10, alpha, beta, useBeta, bias0, useBias); Out(c + 16, c11, alpha, beta, useBeta, bias1, useBias);
+            c += ldc;
+            Out(c + 0, c20, alpha, beta, useBeta, bias0, useBias); Out(c + 16, c21, alpha, beta, useBeta, bias1, useBias);
+            c += ldc;
+            Out(c + 0, c30, alpha, beta, useBeta, bias0, useBias); Out(c + 16, c31, alpha, beta, useBeta, bias1, useBias);
+            c += ldc;
+            Out(c + 0, c40, alpha, beta, useBeta, bias0, useBias); Out(c + 16, c41, alpha, beta, useBeta, bias1, useBias);
+            c += ldc;
+            Out(c + 0, c50, alpha, beta, useBeta, bias0, useBias); Out(c + 16, c51, alpha, beta, useBeta, bias1, useBias);
+            c += ldc;
+            Out(c + 0, c60, alpha, beta, useBeta, bias0, useBias); Out(c + 16, c61, alpha, beta, useBeta, bias1, useBias);
+            c += ldc;
+            Out(c + 0, c70, alpha, beta, useBeta, bias0, useBias); Out(c + 16, c71, alpha, beta, useBeta, bias1, useBias);
+            return;
+        }
+        var m0 = Mask(cols - 0);
+        var m1 = Mask(cols - 16);
+        var edgeBias0 = useBias ? MaskLoad(bias + 0, m0) : default;
+        var edgeBias1 = useBias ? MaskLoad(bias + 16, m1) : default;
+        OutMasked(c + 0, c00, alpha, beta, useBeta, edgeBias0, useBias, m0); OutMasked(c + 16, c01, alpha, beta, useBeta, edgeBias1, useBias, m1);
+        if (rows == 1)
+            return;
         c += ldc;
-        Out(c + 0, c10, alpha, beta, useBeta, bias0, useBias); Out(c + 16, c11, alpha, beta, useBeta, bias1, useBias);
+        OutMasked(c + 0, c10, alpha, beta, useBeta, edgeBias0, useBias, m0); OutMasked(c + 16, c11, alpha, beta, useBeta, edgeBias1, useBias, m1);
+        if (rows == 2)
+            return;
         c += ldc;
-        Out(c + 0, c20, alpha, beta, useBeta, bias0, useBias); Out(c + 16, c21, alpha, beta, useBeta, bias1, useBias);
+        OutMasked(c + 0, c20, alpha, beta, useBeta, edgeBias0, useBias, m0); OutMasked(c + 16, c21, alpha, beta, useBeta, edgeBias1, useBias, m1);
+        if (rows == 3)
+            return;
         c += ldc;
-        Out(c + 0, c30, alpha, beta, useBeta, bias0, useBias); Out(c + 16, c31, alpha, beta, useBeta, bias1, useBias);
+        OutMasked(c + 0, c30, alpha, beta, useBeta, edgeBias0, useBias, m0); OutMasked(c + 16, c31, alpha, beta, useBeta, edgeBias1, useBias, m1);
+        if (rows == 4)
+            return;
         c += ldc;
-        Out(c + 0, c40, alpha, beta, useBeta, bias0, useBias); Out(c + 16, c41, alpha, beta, useBeta, bias1, useBias);
+        OutMasked(c + 0, c40, alpha, beta, useBeta, edgeBias0, useBias, m0); OutMasked(c + 16, c41, alpha, beta, useBeta, edgeBias1, useBias, m1);
+        if (rows == 5)
+            return;
         c += ldc;
-        Out(c + 0, c50, alpha, beta, useBeta, bias0, useBias); Out(c + 16, c51, alpha, beta, useBeta, bias1, useBias);
+        OutMasked(c + 0, c50, alpha, beta, useBeta, edgeBias0, useBias, m0); OutMasked(c + 16, c51, alpha, beta, useBeta, edgeBias1, useBias, m1);
+        if (rows == 6)
+            return;
         c += ldc;
-        Out(c + 0, c60, alpha, beta, useBeta, bias0, useBias); Out(c + 16, c61, alpha, beta, useBeta, bias1, useBias);
+        OutMasked(c + 0, c60, alpha, beta, useBeta, edgeBias0, useBias, m0); OutMasked(c + 16, c61, alpha, beta, useBeta, edgeBias1, useBias, m1);
+        if (rows == 7)
+            return;
         c += ldc;
-        Out(c + 0, c70, alpha, beta, useBeta, bias0, useBias); Out(c + 16, c71, alpha, beta, useBeta, bias1, useBias);
+        OutMasked(c + 0, c70, alpha, beta, useBeta, edgeBias0, useBias, m0); OutMasked(c + 16, c71, alpha, beta, useBeta, edgeBias1, useBias, m1);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Tile16(int kc, float* a, float* b, float* c, nint ldc, in GemmTileArgs args)
+    private static void Tile16(int kc, float* a, float* b, float* c, nint ldc, in GemmTileArgs args, int rows, int cols)
     {
         Vector512<float> c00 = default;
         Vector512<float> c10 = default;
@@ -180,22 +256,57 @@ internal readonly unsafe struct GemmKernelAvx512 : IGemmKernel
         var useBeta = args.Beta != 0f;
         var bias = args.Bias;
         var useBias = bias != null;
-        var bias0 = useBias ? Vector512.Load(bias + 0) : default;
-        Out(c + 0, c00, alpha, beta, useBeta, bias0, useBias);
+        if (rows == 8 && cols == 16)
+        {
+            var bias0 = useBias ? Vector512.Load(bias + 0) : default;
+            Out(c + 0, c00, alpha, beta, useBeta, bias0, useBias);
+            c += ldc;
+            Out(c + 0, c10, alpha, beta, useBeta, bias0, useBias);
+            c += ldc;
+            Out(c + 0, c20, alpha, beta, useBeta, bias0, useBias);
+            c += ldc;
+            Out(c + 0, c30, alpha, beta, useBeta, bias0, useBias);
+            c += ldc;
+            Out(c + 0, c40, alpha, beta, useBeta, bias0, useBias);
+            c += ldc;
+            Out(c + 0, c50, alpha, beta, useBeta, bias0, useBias);
+            c += ldc;
+            Out(c + 0, c60, alpha, beta, useBeta, bias0, useBias);
+            c += ldc;
+            Out(c + 0, c70, alpha, beta, useBeta, bias0, useBias);
+            return;
+        }
+        var m0 = Mask(cols - 0);
+        var edgeBias0 = useBias ? MaskLoad(bias + 0, m0) : default;
+        OutMasked(c + 0, c00, alpha, beta, useBeta, edgeBias0, useBias, m0);
+        if (rows == 1)
+            return;
         c += ldc;
-        Out(c + 0, c10, alpha, beta, useBeta, bias0, useBias);
+        OutMasked(c + 0, c10, alpha, beta, useBeta, edgeBias0, useBias, m0);
+        if (rows == 2)
+            return;
         c += ldc;
-        Out(c + 0, c20, alpha, beta, useBeta, bias0, useBias);
+        OutMasked(c + 0, c20, alpha, beta, useBeta, edgeBias0, useBias, m0);
+        if (rows == 3)
+            return;
         c += ldc;
-        Out(c + 0, c30, alpha, beta, useBeta, bias0, useBias);
+        OutMasked(c + 0, c30, alpha, beta, useBeta, edgeBias0, useBias, m0);
+        if (rows == 4)
+            return;
         c += ldc;
-        Out(c + 0, c40, alpha, beta, useBeta, bias0, useBias);
+        OutMasked(c + 0, c40, alpha, beta, useBeta, edgeBias0, useBias, m0);
+        if (rows == 5)
+            return;
         c += ldc;
-        Out(c + 0, c50, alpha, beta, useBeta, bias0, useBias);
+        OutMasked(c + 0, c50, alpha, beta, useBeta, edgeBias0, useBias, m0);
+        if (rows == 6)
+            return;
         c += ldc;
-        Out(c + 0, c60, alpha, beta, useBeta, bias0, useBias);
+        OutMasked(c + 0, c60, alpha, beta, useBeta, edgeBias0, useBias, m0);
+        if (rows == 7)
+            return;
         c += ldc;
-        Out(c + 0, c70, alpha, beta, useBeta, bias0, useBias);
+        OutMasked(c + 0, c70, alpha, beta, useBeta, edgeBias0, useBias, m0);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -208,4 +319,22 @@ internal readonly unsafe struct GemmKernelAvx512 : IGemmKernel
             v += bias;
         Vector512.Store(v, dst);
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void OutMasked(float* dst, Vector512<float> acc, Vector512<float> alpha, Vector512<float> beta, bool useBeta, Vector512<float> bias, bool useBias, Vector512<float> mask)
+    {
+        var v = acc * alpha;
+        if (useBeta)
+            v = Avx512F.FusedMultiplyAdd(MaskLoad(dst, mask), beta, v);
+        if (useBias)
+            v += bias;
+        Avx512F.MaskStore(dst, mask, v);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> MaskLoad(float* src, Vector512<float> mask) => Avx512F.MaskLoad(src, mask, default);
+
+    // Lanes [0, count) set.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Mask(int count) => Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(count)).AsSingle();
 }

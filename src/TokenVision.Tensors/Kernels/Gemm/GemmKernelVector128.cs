@@ -26,12 +26,12 @@ internal readonly unsafe struct GemmKernelVector128 : IGemmKernel
     public static int PanelWidth(int cols) => cols <= 4 ? 4 : 8;
 
     /// <inheritdoc/>
-    public static void Tile(int kc, float* a, float* b, int width, float* c, nint ldc, in GemmTileArgs args)
+    public static void Tile(int kc, float* a, float* b, int width, float* c, nint ldc, in GemmTileArgs args, int rows, int cols)
     {
         if (width == 8)
-            Tile8(kc, a, b, c, ldc, args);
+            Tile8(kc, a, b, c, ldc, args, rows, cols);
         else
-            Tile4(kc, a, b, c, ldc, args);
+            Tile4(kc, a, b, c, ldc, args, rows, cols);
     }
 
     /// <inheritdoc/>
@@ -46,7 +46,7 @@ internal readonly unsafe struct GemmKernelVector128 : IGemmKernel
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Tile8(int kc, float* a, float* b, float* c, nint ldc, in GemmTileArgs args)
+    private static void Tile8(int kc, float* a, float* b, float* c, nint ldc, in GemmTileArgs args, int rows, int cols)
     {
         Vector128<float> c00 = default, c01 = default;
         Vector128<float> c10 = default, c11 = default;
@@ -72,23 +72,35 @@ internal readonly unsafe struct GemmKernelVector128 : IGemmKernel
         var useBeta = args.Beta != 0f;
         var bias = args.Bias;
         var useBias = bias != null;
-        var bias0 = useBias ? Vector128.Load(bias + 0) : default;
-        var bias1 = useBias ? Vector128.Load(bias + 4) : default;
-        Out(c + 0, c00, alpha, beta, useBeta, bias0, useBias); Out(c + 4, c01, alpha, beta, useBeta, bias1, useBias);
-        c += ldc;
-        Out(c + 0, c10, alpha, beta, useBeta, bias0, useBias); Out(c + 4, c11, alpha, beta, useBeta, bias1, useBias);
-        c += ldc;
-        Out(c + 0, c20, alpha, beta, useBeta, bias0, useBias); Out(c + 4, c21, alpha, beta, useBeta, bias1, useBias);
-        c += ldc;
-        Out(c + 0, c30, alpha, beta, useBeta, bias0, useBias); Out(c + 4, c31, alpha, beta, useBeta, bias1, useBias);
-        c += ldc;
-        Out(c + 0, c40, alpha, beta, useBeta, bias0, useBias); Out(c + 4, c41, alpha, beta, useBeta, bias1, useBias);
-        c += ldc;
-        Out(c + 0, c50, alpha, beta, useBeta, bias0, useBias); Out(c + 4, c51, alpha, beta, useBeta, bias1, useBias);
+        if (rows == 6 && cols == 8)
+        {
+            var bias0 = useBias ? Vector128.Load(bias + 0) : default;
+            var bias1 = useBias ? Vector128.Load(bias + 4) : default;
+            Out(c + 0, c00, alpha, beta, useBeta, bias0, useBias); Out(c + 4, c01, alpha, beta, useBeta, bias1, useBias);
+            c += ldc;
+            Out(c + 0, c10, alpha, beta, useBeta, bias0, useBias); Out(c + 4, c11, alpha, beta, useBeta, bias1, useBias);
+            c += ldc;
+            Out(c + 0, c20, alpha, beta, useBeta, bias0, useBias); Out(c + 4, c21, alpha, beta, useBeta, bias1, useBias);
+            c += ldc;
+            Out(c + 0, c30, alpha, beta, useBeta, bias0, useBias); Out(c + 4, c31, alpha, beta, useBeta, bias1, useBias);
+            c += ldc;
+            Out(c + 0, c40, alpha, beta, useBeta, bias0, useBias); Out(c + 4, c41, alpha, beta, useBeta, bias1, useBias);
+            c += ldc;
+            Out(c + 0, c50, alpha, beta, useBeta, bias0, useBias); Out(c + 4, c51, alpha, beta, useBeta, bias1, useBias);
+            return;
+        }
+        var edge = stackalloc float[48];
+        Vector128.Store(c00 * alpha, edge + 0); Vector128.Store(c01 * alpha, edge + 4);
+        Vector128.Store(c10 * alpha, edge + 8); Vector128.Store(c11 * alpha, edge + 12);
+        Vector128.Store(c20 * alpha, edge + 16); Vector128.Store(c21 * alpha, edge + 20);
+        Vector128.Store(c30 * alpha, edge + 24); Vector128.Store(c31 * alpha, edge + 28);
+        Vector128.Store(c40 * alpha, edge + 32); Vector128.Store(c41 * alpha, edge + 36);
+        Vector128.Store(c50 * alpha, edge + 40); Vector128.Store(c51 * alpha, edge + 44);
+        GemmEdge.Merge(edge, 8, c, ldc, rows, cols, args.Beta, bias);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Tile4(int kc, float* a, float* b, float* c, nint ldc, in GemmTileArgs args)
+    private static void Tile4(int kc, float* a, float* b, float* c, nint ldc, in GemmTileArgs args, int rows, int cols)
     {
         Vector128<float> c00 = default;
         Vector128<float> c10 = default;
@@ -113,18 +125,30 @@ internal readonly unsafe struct GemmKernelVector128 : IGemmKernel
         var useBeta = args.Beta != 0f;
         var bias = args.Bias;
         var useBias = bias != null;
-        var bias0 = useBias ? Vector128.Load(bias + 0) : default;
-        Out(c + 0, c00, alpha, beta, useBeta, bias0, useBias);
-        c += ldc;
-        Out(c + 0, c10, alpha, beta, useBeta, bias0, useBias);
-        c += ldc;
-        Out(c + 0, c20, alpha, beta, useBeta, bias0, useBias);
-        c += ldc;
-        Out(c + 0, c30, alpha, beta, useBeta, bias0, useBias);
-        c += ldc;
-        Out(c + 0, c40, alpha, beta, useBeta, bias0, useBias);
-        c += ldc;
-        Out(c + 0, c50, alpha, beta, useBeta, bias0, useBias);
+        if (rows == 6 && cols == 4)
+        {
+            var bias0 = useBias ? Vector128.Load(bias + 0) : default;
+            Out(c + 0, c00, alpha, beta, useBeta, bias0, useBias);
+            c += ldc;
+            Out(c + 0, c10, alpha, beta, useBeta, bias0, useBias);
+            c += ldc;
+            Out(c + 0, c20, alpha, beta, useBeta, bias0, useBias);
+            c += ldc;
+            Out(c + 0, c30, alpha, beta, useBeta, bias0, useBias);
+            c += ldc;
+            Out(c + 0, c40, alpha, beta, useBeta, bias0, useBias);
+            c += ldc;
+            Out(c + 0, c50, alpha, beta, useBeta, bias0, useBias);
+            return;
+        }
+        var edge = stackalloc float[24];
+        Vector128.Store(c00 * alpha, edge + 0);
+        Vector128.Store(c10 * alpha, edge + 4);
+        Vector128.Store(c20 * alpha, edge + 8);
+        Vector128.Store(c30 * alpha, edge + 12);
+        Vector128.Store(c40 * alpha, edge + 16);
+        Vector128.Store(c50 * alpha, edge + 20);
+        GemmEdge.Merge(edge, 4, c, ldc, rows, cols, args.Beta, bias);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

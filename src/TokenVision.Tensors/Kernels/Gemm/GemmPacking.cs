@@ -31,6 +31,7 @@ internal static unsafe class GemmPacking
     }
 
     /// <summary>Line l of depth step q is <c>src[q * ld + l]</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Copy(float* src, nint ld, int lines, int kc, int width, bool avx, float* dst)
     {
         for (var q = 0; q < kc; q++, src += ld, dst += width)
@@ -54,6 +55,7 @@ internal static unsafe class GemmPacking
     }
 
     /// <summary>Line l of depth step q is <c>src[l * ld + q]</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Transpose(float* src, nint ld, int lines, int kc, int width, bool avx, float* dst)
     {
         var l = 0;

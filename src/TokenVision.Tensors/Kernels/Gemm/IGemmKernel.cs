@@ -26,8 +26,11 @@ internal unsafe interface IGemmKernel
     /// <summary>Width of the panel that holds the last <paramref name="cols"/> (1 to Nr) columns.</summary>
     static abstract int PanelWidth(int cols);
 
-    /// <summary>Computes a full Mr x <paramref name="width"/> tile into <paramref name="c"/> (row stride <paramref name="ldc"/>).</summary>
-    static abstract void Tile(int kc, float* a, float* b, int width, float* c, nint ldc, in GemmTileArgs args);
+    /// <summary>
+    /// Computes an Mr x <paramref name="width"/> tile and writes its first <paramref name="rows"/> x
+    /// <paramref name="cols"/> elements into <paramref name="c"/> (row stride <paramref name="ldc"/>).
+    /// </summary>
+    static abstract void Tile(int kc, float* a, float* b, int width, float* c, nint ldc, in GemmTileArgs args, int rows, int cols);
 
     /// <summary>Applies <paramref name="activation"/> in place to one row of <paramref name="count"/> values.</summary>
     static abstract void Activate(float* row, int count, ActivationKind activation);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using TokenVision.Tensors.Kernels.Fused;
 
 namespace TokenVision.Tensors.Kernels.Gemm;
@@ -10,6 +11,7 @@ namespace TokenVision.Tensors.Kernels.Gemm;
 internal static unsafe class SgemmReference
 {
     /// <summary>Computes rows [m0, m1) of C (all columns).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(in GemmProblem p, int m0, int m1)
     {
         for (var i = m0; i < m1; i++)
