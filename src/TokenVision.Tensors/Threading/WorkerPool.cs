@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace TokenVision.Tensors.Threading;
 
 /// <summary>
@@ -13,9 +15,9 @@ namespace TokenVision.Tensors.Threading;
 /// </remarks>
 public static unsafe class WorkerPool
 {
-    // Spin iterations (each Thread.SpinWait(SpinUnit)) before a waiting thread blocks: roughly 50-100 microseconds.
-    private const int SpinLimit = 2000;
-    private const int SpinUnit = 20;
+    // How long a waiting thread spins before it blocks: long enough to bridge the gap between consecutive
+    // kernels, short enough not to steal a loaded machine's cores.
+    private static readonly long s_spinTicks = Stopwatch.Frequency / 10_000; // 100 microseconds
 
     private static readonly Worker[] s_workers;
     private static readonly Lock s_dispatch = new();
@@ -163,12 +165,15 @@ public static unsafe class WorkerPool
 
     private static void WaitForWorkers()
     {
-        for (var i = 0; i < SpinLimit; i++)
+        var deadline = Stopwatch.GetTimestamp() + s_spinTicks;
+        while (Volatile.Read(ref s_pending) != 0)
         {
-            if (Volatile.Read(ref s_pending) == 0)
-                return;
-            Thread.SpinWait(SpinUnit);
+            if (Stopwatch.GetTimestamp() > deadline)
+                break;
+            Thread.SpinWait(4);
         }
+        if (Volatile.Read(ref s_pending) == 0)
+            return;
         lock (s_doneGate)
         {
             Interlocked.Exchange(ref s_callerSleeping, 1);
@@ -218,12 +223,12 @@ public static unsafe class WorkerPool
             var seen = 0;
             while (true)
             {
-                var spins = 0;
+                var deadline = Stopwatch.GetTimestamp() + s_spinTicks;
                 while (Volatile.Read(ref _sequence) == seen)
                 {
-                    if (++spins < SpinLimit)
+                    if (Stopwatch.GetTimestamp() <= deadline)
                     {
-                        Thread.SpinWait(SpinUnit);
+                        Thread.SpinWait(4);
                         continue;
                     }
                     lock (_gate)

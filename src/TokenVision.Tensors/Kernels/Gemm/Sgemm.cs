@@ -92,7 +92,7 @@ internal static unsafe class Sgemm
             Batch = batch,
         };
         var t = Threads(threads);
-        if (t > 1 && batch >= t && (batch % t == 0 || batch >= 4 * t))
+        if (t > 1 && batch >= 2 * t)
         {
             // Whole matrices per thread: each is computed single-threaded, which gives the same bits.
             state.Parts = t;
@@ -108,16 +108,25 @@ internal static unsafe class Sgemm
     private static void BatchPart(void* statePointer, int part)
     {
         var s = (BatchState*)statePointer;
-        var start = (int)((long)s->Batch * part / s->Parts);
-        var end = (int)((long)s->Batch * (part + 1) / s->Parts);
         var p = s->Problem;
-        for (var i = start; i < end; i++)
+        if (s->Parts == 1)
         {
-            var item = new GemmProblem(p.TransA, p.TransB, p.M, p.N, p.K, p.Alpha, p.A + i * s->StrideA, p.Lda,
-                p.B + i * s->StrideB, p.Ldb, p.Beta, p.C + i * s->StrideC, p.Ldc,
-                new GemmEpilogue(p.Bias, p.Activation));
-            Run(s->Isa, item, s->Threads);
+            for (var i = 0; i < s->Batch; i++)
+                RunItem(s, p, i);
+            return;
         }
+        // Threads take matrices one at a time, so a thread that is descheduled delays only its current matrix.
+        // Each matrix is computed by one thread with the same arithmetic, so the bits do not depend on who takes it.
+        int i2;
+        while ((i2 = Interlocked.Increment(ref s->Next) - 1) < s->Batch)
+            RunItem(s, p, i2);
+    }
+
+    private static void RunItem(BatchState* s, in GemmProblem p, int i)
+    {
+        var item = new GemmProblem(p.TransA, p.TransB, p.M, p.N, p.K, p.Alpha, p.A + i * s->StrideA, p.Lda,
+            p.B + i * s->StrideB, p.Ldb, p.Beta, p.C + i * s->StrideC, p.Ldc, new GemmEpilogue(p.Bias, p.Activation));
+        Run(s->Isa, item, s->Threads);
     }
 
     private static void Run(IsaLevel isa, in GemmProblem p, int threads)
@@ -228,5 +237,6 @@ internal static unsafe class Sgemm
         public int Batch;
         public int Parts;
         public int Threads;
+        public int Next;
     }
 }
