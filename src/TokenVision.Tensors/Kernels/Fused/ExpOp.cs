@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace TokenVision.Tensors.Kernels.Fused;
 
@@ -21,6 +22,10 @@ internal readonly struct ExpOp : IUnaryOp
     private const float P3 = 4.1665795894e-2f;
     private const float P4 = 1.6666665459e-1f;
     private const float P5 = 5.0000001201e-1f;
+
+    // AVX-512 clamps: below -104 the result is 0 and above 89 +inf, which vscalefps produces by itself.
+    private const float ScaleMin = -104f;
+    private const float ScaleMax = 89f;
 
     /// <summary>Scalar form.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -71,6 +76,18 @@ internal readonly struct ExpOp : IUnaryOp
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Invoke(Vector512<float> x)
     {
+        if (Avx512F.IsSupported)
+        {
+            // vscalefps computes e * 2^n with correct overflow and underflow, replacing the exponent arithmetic.
+            var cs = Vector512.MinNative(Vector512.MaxNative(x, Vector512.Create(ScaleMin)), Vector512.Create(ScaleMax));
+            var ns = Vector512.Round(cs * Vector512.Create(Log2E));
+            var rs = Vector512.FusedMultiplyAdd(ns, Vector512.Create(-Ln2Hi), cs);
+            rs = Vector512.FusedMultiplyAdd(ns, Vector512.Create(-Ln2Lo), rs);
+            var ps = Vector512.FusedMultiplyAdd(Vector512.FusedMultiplyAdd(Vector512.FusedMultiplyAdd(Vector512.FusedMultiplyAdd(Vector512.FusedMultiplyAdd(Vector512.Create(P0), rs, Vector512.Create(P1)), rs, Vector512.Create(P2)), rs, Vector512.Create(P3)), rs, Vector512.Create(P4)), rs, Vector512.Create(P5));
+            var es = Vector512.FusedMultiplyAdd(ps, rs * rs, rs) + Vector512.Create(1f);
+            return Vector512.ConditionalSelect(Vector512.Equals(x, x), Avx512F.Scale(es, ns), x);
+        }
+
         var c = Vector512.MinNative(Vector512.MaxNative(x, Vector512.Create(MinInput)), Vector512.Create(MaxInput));
         var n = Vector512.Round(c * Vector512.Create(Log2E));
         var r = Vector512.FusedMultiplyAdd(n, Vector512.Create(-Ln2Hi), c);

@@ -131,22 +131,38 @@ internal static unsafe class Softmax
             case Op.LogForward:
             {
                 var vmax = Vector512.Create(float.NegativeInfinity);
-                for (j = 0; j + w <= n; j += w)
+                var vmax1 = vmax;
+                for (j = 0; j + 2 * w <= n; j += 2 * w)
+                {
                     vmax = Vector512.MaxNative(vmax, Vector512.Load(x + j));
-                var max = VectorMath.MaxAcross(vmax);
+                    vmax1 = Vector512.MaxNative(vmax1, Vector512.Load(x + j + w));
+                }
+                for (; j + w <= n; j += w)
+                    vmax = Vector512.MaxNative(vmax, Vector512.Load(x + j));
+                var max = VectorMath.MaxAcross(Vector512.MaxNative(vmax, vmax1));
                 for (; j < n; j++)
                     max = MathF.Max(max, x[j]);
                 vmax = Vector512.Create(max);
                 var vsum = Vector512<float>.Zero;
                 if (op == Op.Forward)
                 {
-                    for (j = 0; j + w <= n; j += w)
+                    var vsum1 = Vector512<float>.Zero;
+                    for (j = 0; j + 2 * w <= n; j += 2 * w)
+                    {
+                        var e0 = ExpOp.Invoke(Vector512.Load(x + j) - vmax);
+                        var e1 = ExpOp.Invoke(Vector512.Load(x + j + w) - vmax);
+                        Vector512.Store(e0, y + j);
+                        Vector512.Store(e1, y + j + w);
+                        vsum += e0;
+                        vsum1 += e1;
+                    }
+                    for (; j + w <= n; j += w)
                     {
                         var e = ExpOp.Invoke(Vector512.Load(x + j) - vmax);
                         Vector512.Store(e, y + j);
                         vsum += e;
                     }
-                    var sum = Vector512.Sum(vsum);
+                    var sum = Vector512.Sum(vsum + vsum1);
                     for (; j < n; j++)
                     {
                         var e = MathF.Exp(x[j] - max);
@@ -162,9 +178,15 @@ internal static unsafe class Softmax
                 }
                 else
                 {
-                    for (j = 0; j + w <= n; j += w)
+                    var vsum1 = Vector512<float>.Zero;
+                    for (j = 0; j + 2 * w <= n; j += 2 * w)
+                    {
                         vsum += ExpOp.Invoke(Vector512.Load(x + j) - vmax);
-                    var sum = Vector512.Sum(vsum);
+                        vsum1 += ExpOp.Invoke(Vector512.Load(x + j + w) - vmax);
+                    }
+                    for (; j + w <= n; j += w)
+                        vsum += ExpOp.Invoke(Vector512.Load(x + j) - vmax);
+                    var sum = Vector512.Sum(vsum + vsum1);
                     for (; j < n; j++)
                         sum += MathF.Exp(x[j] - max);
                     var logSum = MathF.Log(sum);
@@ -221,22 +243,38 @@ internal static unsafe class Softmax
             case Op.LogForward:
             {
                 var vmax = Vector256.Create(float.NegativeInfinity);
-                for (j = 0; j + w <= n; j += w)
+                var vmax1 = vmax;
+                for (j = 0; j + 2 * w <= n; j += 2 * w)
+                {
                     vmax = Vector256.MaxNative(vmax, Vector256.Load(x + j));
-                var max = VectorMath.MaxAcross(vmax);
+                    vmax1 = Vector256.MaxNative(vmax1, Vector256.Load(x + j + w));
+                }
+                for (; j + w <= n; j += w)
+                    vmax = Vector256.MaxNative(vmax, Vector256.Load(x + j));
+                var max = VectorMath.MaxAcross(Vector256.MaxNative(vmax, vmax1));
                 for (; j < n; j++)
                     max = MathF.Max(max, x[j]);
                 vmax = Vector256.Create(max);
                 var vsum = Vector256<float>.Zero;
                 if (op == Op.Forward)
                 {
-                    for (j = 0; j + w <= n; j += w)
+                    var vsum1 = Vector256<float>.Zero;
+                    for (j = 0; j + 2 * w <= n; j += 2 * w)
+                    {
+                        var e0 = ExpOp.Invoke(Vector256.Load(x + j) - vmax);
+                        var e1 = ExpOp.Invoke(Vector256.Load(x + j + w) - vmax);
+                        Vector256.Store(e0, y + j);
+                        Vector256.Store(e1, y + j + w);
+                        vsum += e0;
+                        vsum1 += e1;
+                    }
+                    for (; j + w <= n; j += w)
                     {
                         var e = ExpOp.Invoke(Vector256.Load(x + j) - vmax);
                         Vector256.Store(e, y + j);
                         vsum += e;
                     }
-                    var sum = Vector256.Sum(vsum);
+                    var sum = Vector256.Sum(vsum + vsum1);
                     for (; j < n; j++)
                     {
                         var e = MathF.Exp(x[j] - max);
@@ -252,9 +290,15 @@ internal static unsafe class Softmax
                 }
                 else
                 {
-                    for (j = 0; j + w <= n; j += w)
+                    var vsum1 = Vector256<float>.Zero;
+                    for (j = 0; j + 2 * w <= n; j += 2 * w)
+                    {
                         vsum += ExpOp.Invoke(Vector256.Load(x + j) - vmax);
-                    var sum = Vector256.Sum(vsum);
+                        vsum1 += ExpOp.Invoke(Vector256.Load(x + j + w) - vmax);
+                    }
+                    for (; j + w <= n; j += w)
+                        vsum += ExpOp.Invoke(Vector256.Load(x + j) - vmax);
+                    var sum = Vector256.Sum(vsum + vsum1);
                     for (; j < n; j++)
                         sum += MathF.Exp(x[j] - max);
                     var logSum = MathF.Log(sum);
@@ -311,22 +355,38 @@ internal static unsafe class Softmax
             case Op.LogForward:
             {
                 var vmax = Vector128.Create(float.NegativeInfinity);
-                for (j = 0; j + w <= n; j += w)
+                var vmax1 = vmax;
+                for (j = 0; j + 2 * w <= n; j += 2 * w)
+                {
                     vmax = Vector128.MaxNative(vmax, Vector128.Load(x + j));
-                var max = VectorMath.MaxAcross(vmax);
+                    vmax1 = Vector128.MaxNative(vmax1, Vector128.Load(x + j + w));
+                }
+                for (; j + w <= n; j += w)
+                    vmax = Vector128.MaxNative(vmax, Vector128.Load(x + j));
+                var max = VectorMath.MaxAcross(Vector128.MaxNative(vmax, vmax1));
                 for (; j < n; j++)
                     max = MathF.Max(max, x[j]);
                 vmax = Vector128.Create(max);
                 var vsum = Vector128<float>.Zero;
                 if (op == Op.Forward)
                 {
-                    for (j = 0; j + w <= n; j += w)
+                    var vsum1 = Vector128<float>.Zero;
+                    for (j = 0; j + 2 * w <= n; j += 2 * w)
+                    {
+                        var e0 = ExpOp.Invoke(Vector128.Load(x + j) - vmax);
+                        var e1 = ExpOp.Invoke(Vector128.Load(x + j + w) - vmax);
+                        Vector128.Store(e0, y + j);
+                        Vector128.Store(e1, y + j + w);
+                        vsum += e0;
+                        vsum1 += e1;
+                    }
+                    for (; j + w <= n; j += w)
                     {
                         var e = ExpOp.Invoke(Vector128.Load(x + j) - vmax);
                         Vector128.Store(e, y + j);
                         vsum += e;
                     }
-                    var sum = Vector128.Sum(vsum);
+                    var sum = Vector128.Sum(vsum + vsum1);
                     for (; j < n; j++)
                     {
                         var e = MathF.Exp(x[j] - max);
@@ -342,9 +402,15 @@ internal static unsafe class Softmax
                 }
                 else
                 {
-                    for (j = 0; j + w <= n; j += w)
+                    var vsum1 = Vector128<float>.Zero;
+                    for (j = 0; j + 2 * w <= n; j += 2 * w)
+                    {
                         vsum += ExpOp.Invoke(Vector128.Load(x + j) - vmax);
-                    var sum = Vector128.Sum(vsum);
+                        vsum1 += ExpOp.Invoke(Vector128.Load(x + j + w) - vmax);
+                    }
+                    for (; j + w <= n; j += w)
+                        vsum += ExpOp.Invoke(Vector128.Load(x + j) - vmax);
+                    var sum = Vector128.Sum(vsum + vsum1);
                     for (; j < n; j++)
                         sum += MathF.Exp(x[j] - max);
                     var logSum = MathF.Log(sum);
