@@ -4,8 +4,8 @@ namespace TokenVision.Tensors.Kernels.Gemm;
 
 /// <summary>
 /// Per-thread, 64-byte aligned packing buffers. They grow to the largest size a thread has asked for and are
-/// kept for the thread's lifetime (the pool's workers live as long as the process), so steady-state calls do not
-/// allocate.
+/// kept while the thread lives (the pool's workers live as long as the process), so steady-state calls do not
+/// allocate; a thread's buffers are freed by a finalizer after the thread ends.
 /// </summary>
 internal static unsafe class GemmBuffers
 {
@@ -13,33 +13,35 @@ internal static unsafe class GemmBuffers
     private const int SlackFloats = 64;
 
     [ThreadStatic]
-    private static float* t_a;
+    private static Buffer? t_a;
 
     [ThreadStatic]
-    private static nint t_aLength;
-
-    [ThreadStatic]
-    private static float* t_b;
-
-    [ThreadStatic]
-    private static nint t_bLength;
+    private static Buffer? t_b;
 
     /// <summary>This thread's buffer for packed A, at least <paramref name="length"/> floats.</summary>
-    public static float* A(nint length) => Get(ref t_a, ref t_aLength, length);
+    public static float* A(nint length) => (t_a ??= new Buffer()).Get(length);
 
     /// <summary>This thread's buffer for packed B, at least <paramref name="length"/> floats.</summary>
-    public static float* B(nint length) => Get(ref t_b, ref t_bLength, length);
+    public static float* B(nint length) => (t_b ??= new Buffer()).Get(length);
 
-    private static float* Get(ref float* buffer, ref nint current, nint length)
+    private sealed class Buffer
     {
-        if (current < length)
+        private float* _data;
+        private nint _length;
+
+        ~Buffer() => NativeMemory.AlignedFree(_data);
+
+        public float* Get(nint length)
         {
-            NativeMemory.AlignedFree(buffer);
-            buffer = null;
-            current = 0;
-            buffer = (float*)NativeMemory.AlignedAlloc((nuint)((length + SlackFloats) * sizeof(float)), 64);
-            current = length;
+            if (_length < length)
+            {
+                NativeMemory.AlignedFree(_data);
+                _data = null;
+                _length = 0;
+                _data = (float*)NativeMemory.AlignedAlloc((nuint)((length + SlackFloats) * sizeof(float)), 64);
+                _length = length;
+            }
+            return _data;
         }
-        return buffer;
     }
 }

@@ -131,6 +131,11 @@ internal static unsafe class Sgemm
 
     private static void Run(IsaLevel isa, in GemmProblem p, int threads)
     {
+        if ((p.M == 1 || p.N == 1) && isa != IsaLevel.Scalar && p.K > 0 && p.Alpha != 0f)
+        {
+            Gemv.Run(isa, p, threads);
+            return;
+        }
         switch (isa)
         {
             case IsaLevel.Avx512:

@@ -184,6 +184,23 @@ public sealed unsafe class SgemmTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(FastLevelsAndTransposes))]
+    public void VectorShapes_MEqualsOneOrNEqualsOne_MatchReference(IsaLevel level, bool ta, bool tb)
+    {
+        using var _ = Isa.Force(level);
+        foreach (var (m, n, k) in new[] { (1, 1000, 700), (1, 77, 3), (1, 5, 64), (900, 1, 450), (3, 1, 19), (1, 1, 1000) })
+        {
+            foreach (var activation in new[] { ActivationKind.None, ActivationKind.GeluErf })
+            {
+                var t = new GemmTestCase(m + n + k, ta, tb, m, n, k, pad: 3, bias: true);
+                AssertClose(t, t.Run(Isa.Current, 0.5f, 0.25f, activation), t.Run(IsaLevel.Scalar, 0.5f, 0.25f, activation), 0.5f, 0.25f);
+                if (WorkerPool.MaxThreads >= 2)
+                    Assert.Equal(t.Run(Isa.Current, 1f, 0f, activation, threads: 1), t.Run(Isa.Current, 1f, 0f, activation, threads: 2));
+            }
+        }
+    }
+
     [Fact]
     public void InvalidArguments_Throw()
     {
