@@ -6,9 +6,10 @@ namespace TokenVision.Tensors.Kernels.Gemm;
 /// <summary>
 /// The blocked SGEMM loops for one micro-kernel (after Goto and van de Geijn, "Anatomy of High-Performance Matrix
 /// Multiplication", 2008, in the loop order that keeps the A panel in L1):
-/// for each NC block of columns and KC block of depth, pack B once (it stays in L2); then for each Mr rows pack
-/// A (it stays in L1) and sweep the micro-kernel across the B panels. The first depth block applies beta, the
-/// last applies bias and activation while the tile is hot.
+/// for each KC block of depth and NC block of columns, pack B once (it stays in L2); then for each Mr rows pack
+/// A (it stays in L1; with several column blocks all A panels are packed once and kept) and sweep the
+/// micro-kernel across the B panels. The first depth block applies beta, the last applies bias and activation
+/// while the tile is hot.
 /// </summary>
 /// <remarks>
 /// The arithmetic for an element of C depends only on K, the kernel and where its panel starts (columns are
@@ -18,6 +19,9 @@ namespace TokenVision.Tensors.Kernels.Gemm;
 internal static unsafe class GemmDriver<TKernel>
     where TKernel : struct, IGemmKernel
 {
+    // Largest packed A (floats) kept across column blocks: 16 MB.
+    private const long MaxKeptA = 4L << 20;
+
     /// <summary>Number of depth blocks for a product of depth <paramref name="k"/>.</summary>
     public static int DepthBlocks(int k) => Math.Max(1, (k + TKernel.Kc - 1) / TKernel.Kc);
 
@@ -37,19 +41,23 @@ internal static unsafe class GemmDriver<TKernel>
         var nr = TKernel.Nr;
         var blocks = DepthBlocks(k);
         var maxKc = (k + blocks - 1) / blocks;
-        var packedA = GemmBuffers.A((nint)mr * maxKc);
+        var panelsA = (m1 - m0 + mr - 1) / mr;
+        var columnBlocks = (n1 - n0 + TKernel.Nc - 1) / TKernel.Nc;
+        // With several column blocks, pack all of this range's A panels once per depth block and reuse them
+        // (they are read from L2/L3 one panel at a time); otherwise, or if that would be large, pack per panel.
+        var keepA = columnBlocks > 1 && (long)panelsA * mr * maxKc <= MaxKeptA;
+        var packedA = GemmBuffers.A((nint)(keepA ? panelsA : 1) * mr * maxKc);
         var packedB = GemmBuffers.B((nint)maxKc * (Math.Min(TKernel.Nc, n1 - n0) + nr));
         var activation = p.Activation;
-        for (var jc = n0; jc < n1; jc += TKernel.Nc)
+        for (var kb = 0; kb < blocks; kb++)
         {
-            var nc = Math.Min(TKernel.Nc, n1 - jc);
-            for (var kb = 0; kb < blocks; kb++)
+            var p0 = (int)((long)k * kb / blocks);
+            var kc = (int)((long)k * (kb + 1) / blocks) - p0;
+            var last = kb == blocks - 1;
+            var beta = kb == 0 ? p.Beta : 1f;
+            for (var jc = n0; jc < n1; jc += TKernel.Nc)
             {
-                var p0 = (int)((long)k * kb / blocks);
-                var kc = (int)((long)k * (kb + 1) / blocks) - p0;
-                var last = kb == blocks - 1;
-                var beta = kb == 0 ? p.Beta : 1f;
-
+                var nc = Math.Min(TKernel.Nc, n1 - jc);
                 var panel = packedB;
                 for (var jr = jc; jr < jc + nc;)
                 {
@@ -63,7 +71,9 @@ internal static unsafe class GemmDriver<TKernel>
                 for (var ir = m0; ir < m1; ir += mr)
                 {
                     var rows = Math.Min(mr, m1 - ir);
-                    GemmPacking.PackA(p, ir, rows, p0, kc, mr, TKernel.PackWithAvx, packedA);
+                    var panelA = keepA ? packedA + (nint)((ir - m0) / mr) * mr * kc : packedA;
+                    if (!keepA || jc == n0)
+                        GemmPacking.PackA(p, ir, rows, p0, kc, mr, TKernel.PackWithAvx, panelA);
                     var cRow = p.C + (nint)ir * p.Ldc;
                     panel = packedB;
                     for (var jr = jc; jr < jc + nc;)
@@ -72,7 +82,7 @@ internal static unsafe class GemmDriver<TKernel>
                         var width = TKernel.PanelWidth(cols);
                         var bias = last && p.Bias != null ? p.Bias + jr : null;
                         var tile = cRow + jr;
-                        TKernel.Tile(kc, packedA, panel, width, tile, p.Ldc, new GemmTileArgs(p.Alpha, beta, bias), rows, cols);
+                        TKernel.Tile(kc, panelA, panel, width, tile, p.Ldc, new GemmTileArgs(p.Alpha, beta, bias), rows, cols);
                         if (last && activation != ActivationKind.None)
                         {
                             for (var r = 0; r < rows; r++)
