@@ -19,7 +19,7 @@ namespace TokenVision.Tensors.Kernels.Gemm;
 internal static unsafe class Sgemm
 {
     // Below this many multiply-adds a product runs on the calling thread.
-    private const long MinParallelWork = 1L << 18;
+    private const long MinParallelWork = 1L << 19;
 
     /// <summary>Computes <c>C = act(alpha * op(A) op(B) + beta * C + bias)</c>.</summary>
     /// <param name="isa">Instruction-set level (callers pass <see cref="Isa.Current"/>).</param>
