@@ -61,18 +61,23 @@ internal static unsafe class GemmPacking
         var l = 0;
         if (avx && Avx.IsSupported)
         {
-            for (; l + 8 <= lines; l += 8)
+            // Blocks of 8 lines; a last block of 4 to 7 lines is transposed with zero rows. Its extra lanes land
+            // either in padding (zeroed below) or, when the panel is narrower than 8, at the start of the next
+            // depth step, which a later store overwrites (the buffers have slack for the last one).
+            while (lines - l >= 4)
             {
+                var count = Math.Min(8, lines - l);
                 var s = src + l * ld;
                 var q = 0;
                 for (; q + 8 <= kc; q += 8)
-                    Transpose8x8(s + q, ld, dst + (nint)q * width + l, width);
+                    Transpose8x8(s + q, ld, count, dst + (nint)q * width + l, width);
                 for (; q < kc; q++)
                 {
                     var d = dst + (nint)q * width + l;
-                    for (var r = 0; r < 8; r++)
+                    for (var r = 0; r < count; r++)
                         d[r] = s[r * ld + q];
                 }
+                l += count;
             }
         }
         for (; l < lines; l++)
@@ -93,18 +98,19 @@ internal static unsafe class GemmPacking
         }
     }
 
-    // Reads rows r = 0..7 of src (8 floats each, stride ld) and writes column c as 8 floats at dst + c * ldd.
+    // Reads rows r = 0..rows-1 of src (8 floats each, stride ld; rows 4 to 8, missing rows read as zero) and
+    // writes column c as 8 floats at dst + c * ldd.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Transpose8x8(float* src, nint ld, float* dst, nint ldd)
+    private static void Transpose8x8(float* src, nint ld, int rows, float* dst, nint ldd)
     {
         var r0 = Avx.LoadVector256(src);
         var r1 = Avx.LoadVector256(src + ld);
         var r2 = Avx.LoadVector256(src + 2 * ld);
         var r3 = Avx.LoadVector256(src + 3 * ld);
-        var r4 = Avx.LoadVector256(src + 4 * ld);
-        var r5 = Avx.LoadVector256(src + 5 * ld);
-        var r6 = Avx.LoadVector256(src + 6 * ld);
-        var r7 = Avx.LoadVector256(src + 7 * ld);
+        var r4 = rows > 4 ? Avx.LoadVector256(src + 4 * ld) : Vector256<float>.Zero;
+        var r5 = rows > 5 ? Avx.LoadVector256(src + 5 * ld) : Vector256<float>.Zero;
+        var r6 = rows > 6 ? Avx.LoadVector256(src + 6 * ld) : Vector256<float>.Zero;
+        var r7 = rows > 7 ? Avx.LoadVector256(src + 7 * ld) : Vector256<float>.Zero;
         var t0 = Avx.UnpackLow(r0, r1);
         var t1 = Avx.UnpackHigh(r0, r1);
         var t2 = Avx.UnpackLow(r2, r3);
