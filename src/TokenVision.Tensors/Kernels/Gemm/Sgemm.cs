@@ -51,8 +51,9 @@ internal static unsafe class Sgemm
 
     /// <summary>
     /// Computes <paramref name="batch"/> independent products; matrix i uses A + i * strideA, B + i * strideB and
-    /// C + i * strideC (a stride of 0 broadcasts). Many small matrices are split across threads whole; few large
-    /// ones are each split across threads.
+    /// C + i * strideC (a stride of 0 reuses one matrix: with strideC = 0 and beta = 1 the products accumulate
+    /// into C in batch order). Many small matrices are split across threads whole; few large ones, or a shared C,
+    /// are each split across threads.
     /// </summary>
     /// <param name="isa">Instruction-set level (callers pass <see cref="Isa.Current"/>).</param>
     /// <param name="transA">Each A is stored K x M.</param>
@@ -92,7 +93,9 @@ internal static unsafe class Sgemm
             Batch = batch,
         };
         var t = Threads(threads);
-        if (t > 1 && batch >= 2 * t)
+        // Whole matrices per thread needs distinct outputs: with strideC = 0 (every product accumulates into
+        // one C, e.g. a weight gradient summed over the batch) the matrices run in order, each split across threads.
+        if (t > 1 && batch >= 2 * t && strideC != 0)
         {
             // Whole matrices per thread: each is computed single-threaded, which gives the same bits.
             state.Parts = t;

@@ -166,6 +166,24 @@ public sealed unsafe class SgemmTests
         }
     }
 
+    [Fact]
+    public void Batched_WithSharedC_AccumulatesInBatchOrder()
+    {
+        const int batch = 16, m = 40, n = 33, k = 20;
+        var rng = new Random(3);
+        var a = Fill(rng, batch * m * k);
+        var b = Fill(rng, batch * k * n);
+        var c = new float[m * n];
+        var expected = new float[m * n];
+        fixed (float* pa = a, pb = b, pc = c, pe = expected)
+        {
+            Sgemm.MultiplyBatched(Isa.Current, true, false, batch, m, n, k, 1f, pa, m, m * k, pb, n, k * n, 1f, pc, n, 0);
+            for (var i = 0; i < batch; i++)
+                Sgemm.Multiply(Isa.Current, true, false, m, n, k, 1f, pa + i * m * k, m, pb + i * k * n, n, 1f, pe, n);
+        }
+        Assert.Equal(expected, c);
+    }
+
     [Theory]
     [MemberData(nameof(FastLevels))]
     public void Results_AreBitwiseIdentical_AcrossRunsAndThreadCounts(IsaLevel level)
