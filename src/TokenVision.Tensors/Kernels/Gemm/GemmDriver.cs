@@ -48,7 +48,6 @@ internal static unsafe class GemmDriver<TKernel>
         var keepA = columnBlocks > 1 && (long)panelsA * mr * maxKc <= MaxKeptA;
         var packedA = GemmBuffers.A((nint)(keepA ? panelsA : 1) * mr * maxKc);
         var packedB = GemmBuffers.B((nint)maxKc * (Math.Min(TKernel.Nc, n1 - n0) + nr));
-        var activation = p.Activation;
         for (var kb = 0; kb < blocks; kb++)
         {
             var p0 = (int)((long)k * kb / blocks);
@@ -58,46 +57,62 @@ internal static unsafe class GemmDriver<TKernel>
             for (var jc = n0; jc < n1; jc += TKernel.Nc)
             {
                 var nc = Math.Min(TKernel.Nc, n1 - jc);
-                var panel = packedB;
-                for (var jr = jc; jr < jc + nc;)
-                {
-                    var cols = Math.Min(nr, jc + nc - jr);
-                    var width = TKernel.PanelWidth(cols);
-                    GemmPacking.PackB(p, p0, kc, jr, cols, width, TKernel.PackWithAvx, panel);
-                    panel += (nint)kc * width;
-                    jr += cols;
-                }
-
+                PackBlockB(p, p0, kc, jc, nc, packedB);
                 for (var ir = m0; ir < m1; ir += mr)
                 {
                     var rows = Math.Min(mr, m1 - ir);
                     var panelA = keepA ? packedA + (nint)((ir - m0) / mr) * mr * kc : packedA;
                     if (!keepA || jc == n0)
                         GemmPacking.PackA(p, ir, rows, p0, kc, mr, TKernel.PackWithAvx, panelA);
-                    var cRow = p.C + (nint)ir * p.Ldc;
-                    panel = packedB;
-                    for (var jr = jc; jr < jc + nc;)
-                    {
-                        var cols = Math.Min(nr, jc + nc - jr);
-                        var width = TKernel.PanelWidth(cols);
-                        var bias = last && p.Bias != null ? p.Bias + jr : null;
-                        var tile = cRow + jr;
-                        TKernel.Tile(kc, panelA, panel, width, tile, p.Ldc, new GemmTileArgs(p.Alpha, beta, bias), rows, cols);
-                        if (last && activation != ActivationKind.None)
-                        {
-                            for (var r = 0; r < rows; r++)
-                                TKernel.Activate(tile + (nint)r * p.Ldc, cols, activation);
-                        }
-                        panel += (nint)kc * width;
-                        jr += cols;
-                    }
+                    Sweep(p, panelA, packedB, ir, rows, jc, nc, kc, beta, last);
                 }
             }
         }
     }
 
-    // K = 0 or alpha = 0: C = act(beta * C + bias), with beta = 0 writing zeros without reading C.
-    private static void ScaleOnly(in GemmProblem p, int m0, int m1, int n0, int n1)
+    /// <summary>Packs columns [jc, jc + nc) x depth [p0, p0 + kc) of op(B) as consecutive panels.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void PackBlockB(in GemmProblem p, int p0, int kc, int jc, int nc, float* dst)
+    {
+        for (var jr = jc; jr < jc + nc;)
+        {
+            var cols = Math.Min(TKernel.Nr, jc + nc - jr);
+            var width = TKernel.PanelWidth(cols);
+            GemmPacking.PackB(p, p0, kc, jr, cols, width, TKernel.PackWithAvx, dst);
+            dst += (nint)kc * width;
+            jr += cols;
+        }
+    }
+
+    /// <summary>
+    /// Multiplies one packed A panel (rows [ir, ir + rows)) by a packed B block (columns [jc, jc + nc)) into C;
+    /// <paramref name="last"/> marks the last depth block, which adds the bias and applies the activation.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Sweep(in GemmProblem p, float* panelA, float* packedB, int ir, int rows, int jc, int nc, int kc, float beta, bool last)
+    {
+        var cRow = p.C + (nint)ir * p.Ldc;
+        var panel = packedB;
+        var activation = p.Activation;
+        for (var jr = jc; jr < jc + nc;)
+        {
+            var cols = Math.Min(TKernel.Nr, jc + nc - jr);
+            var width = TKernel.PanelWidth(cols);
+            var bias = last && p.Bias != null ? p.Bias + jr : null;
+            var tile = cRow + jr;
+            TKernel.Tile(kc, panelA, panel, width, tile, p.Ldc, new GemmTileArgs(p.Alpha, beta, bias), rows, cols);
+            if (last && activation != ActivationKind.None)
+            {
+                for (var r = 0; r < rows; r++)
+                    TKernel.Activate(tile + (nint)r * p.Ldc, cols, activation);
+            }
+            panel += (nint)kc * width;
+            jr += cols;
+        }
+    }
+
+    /// <summary>K = 0 or alpha = 0: C = act(beta * C + bias), with beta = 0 writing zeros without reading C.</summary>
+    public static void ScaleOnly(in GemmProblem p, int m0, int m1, int n0, int n1)
     {
         for (var i = m0; i < m1; i++)
         {
