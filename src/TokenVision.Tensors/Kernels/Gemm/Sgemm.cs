@@ -11,8 +11,12 @@ namespace TokenVision.Tensors.Kernels.Gemm;
 /// <c>transA</c> means A is stored K x M (lda &gt;= M) and op(A) = Aᵀ, otherwise A is stored M x K (lda &gt;= K);
 /// <c>transB</c> means B is stored N x K (ldb &gt;= K), otherwise K x N (ldb &gt;= N). So a PyTorch-style
 /// <c>linear</c>, Y[M, N] = X[M, K] W[N, K]ᵀ + b, is <c>Multiply(isa, false, true, M, N, K, 1, X, K, W, K, 0, Y, N,
-/// new GemmEpilogue(b))</c>. Views work directly: pass the view's first element and its row stride.
-/// beta = 0 never reads C (it may hold NaN); beta = 1 accumulates (gradients).
+/// new GemmEpilogue(b))</c>; its gradients are dX = dY W (<c>false, false</c>) and dW += dYᵀ X (<c>true, false</c>,
+/// beta = 1). A convolution by im2col is Y[outC, L] = W[outC, K] cols[K, L] (K = inC kh kw), whose bias is per
+/// row: either add it afterwards, or compute the channels-last Yᵀ[L, outC] = colsᵀ Wᵀ (<c>true, true</c>) with the
+/// bias as the per-column epilogue. bmm is <see cref="MultiplyBatched"/> with the batch strides. Views work directly: pass the view's first element and its row stride.
+/// beta = 0 never reads C (it may hold NaN); beta = 1 accumulates (gradients). M = 1 or N = 1 runs as an
+/// unpacked matrix-vector product.
 /// Work is split across threads by blocks of output rows (or columns when there are few rows); each output has
 /// one writer and results are bitwise identical for any thread count.
 /// </remarks>
