@@ -62,7 +62,7 @@ internal readonly struct ErfOp : IUnaryOp
         var small = Vector128.FusedMultiplyAdd(a, Vector128.Create(C0Hi), Vector128.FusedMultiplyAdd(a * t, q, a * Vector128.Create(C0Lo)));
         var s = Vector128.MinNative(a, Vector128.Create(Saturate));
         var g = Vector128.FusedMultiplyAdd(Vector128.FusedMultiplyAdd(Vector128.FusedMultiplyAdd(Vector128.FusedMultiplyAdd(Vector128.FusedMultiplyAdd(Vector128.FusedMultiplyAdd(Vector128.FusedMultiplyAdd(Vector128.FusedMultiplyAdd(Vector128.Create(G8), s, Vector128.Create(G7)), s, Vector128.Create(G6)), s, Vector128.Create(G5)), s, Vector128.Create(G4)), s, Vector128.Create(G3)), s, Vector128.Create(G2)), s, Vector128.Create(G1)), s, Vector128.Create(G0));
-        var large = Vector128.Create(1f) - ExpOp.Invoke(g - s * s);
+        var large = Vector128.Create(1f) - ExpOp.InvokeBounded(g - s * s);
         var r = Vector128.ConditionalSelect(Vector128.LessThan(a, Vector128.Create(Split)), small, large);
         return Vector128.ConditionalSelect(Vector128.Equals(x, x), Vector128.CopySign(r, x), x);
     }
@@ -77,7 +77,7 @@ internal readonly struct ErfOp : IUnaryOp
         var small = Vector256.FusedMultiplyAdd(a, Vector256.Create(C0Hi), Vector256.FusedMultiplyAdd(a * t, q, a * Vector256.Create(C0Lo)));
         var s = Vector256.MinNative(a, Vector256.Create(Saturate));
         var g = Vector256.FusedMultiplyAdd(Vector256.FusedMultiplyAdd(Vector256.FusedMultiplyAdd(Vector256.FusedMultiplyAdd(Vector256.FusedMultiplyAdd(Vector256.FusedMultiplyAdd(Vector256.FusedMultiplyAdd(Vector256.FusedMultiplyAdd(Vector256.Create(G8), s, Vector256.Create(G7)), s, Vector256.Create(G6)), s, Vector256.Create(G5)), s, Vector256.Create(G4)), s, Vector256.Create(G3)), s, Vector256.Create(G2)), s, Vector256.Create(G1)), s, Vector256.Create(G0));
-        var large = Vector256.Create(1f) - ExpOp.Invoke(g - s * s);
+        var large = Vector256.Create(1f) - ExpOp.InvokeBounded(g - s * s);
         var r = Vector256.ConditionalSelect(Vector256.LessThan(a, Vector256.Create(Split)), small, large);
         return Vector256.ConditionalSelect(Vector256.Equals(x, x), Vector256.CopySign(r, x), x);
     }
@@ -92,7 +92,7 @@ internal readonly struct ErfOp : IUnaryOp
         var small = Vector512.FusedMultiplyAdd(a, Vector512.Create(C0Hi), Vector512.FusedMultiplyAdd(a * t, q, a * Vector512.Create(C0Lo)));
         var s = Vector512.MinNative(a, Vector512.Create(Saturate));
         var g = Vector512.FusedMultiplyAdd(Vector512.FusedMultiplyAdd(Vector512.FusedMultiplyAdd(Vector512.FusedMultiplyAdd(Vector512.FusedMultiplyAdd(Vector512.FusedMultiplyAdd(Vector512.FusedMultiplyAdd(Vector512.FusedMultiplyAdd(Vector512.Create(G8), s, Vector512.Create(G7)), s, Vector512.Create(G6)), s, Vector512.Create(G5)), s, Vector512.Create(G4)), s, Vector512.Create(G3)), s, Vector512.Create(G2)), s, Vector512.Create(G1)), s, Vector512.Create(G0));
-        var large = Vector512.Create(1f) - ExpOp.Invoke(g - s * s);
+        var large = Vector512.Create(1f) - ExpOp.InvokeBounded(g - s * s);
         var r = Vector512.ConditionalSelect(Vector512.LessThan(a, Vector512.Create(Split)), small, large);
         return Vector512.ConditionalSelect(Vector512.Equals(x, x), Vector512.CopySign(r, x), x);
     }

@@ -102,4 +102,51 @@ internal readonly struct ExpOp : IUnaryOp
         y = Vector512.ConditionalSelect(Vector512.GreaterThan(x, Vector512.Create(Overflow)), Vector512.Create(float.PositiveInfinity), y);
         return Vector512.ConditionalSelect(Vector512.Equals(x, x), y, x);
     }
+
+    /// <summary>
+    /// exp(x) for finite x in [-87, 0] (callers guarantee it): the vector form without the range clamps and the
+    /// NaN pass-through.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector128<float> InvokeBounded(Vector128<float> x)
+    {
+        var n = Vector128.Round(x * Vector128.Create(Log2E));
+        var r = Vector128.FusedMultiplyAdd(n, Vector128.Create(-Ln2Hi), x);
+        r = Vector128.FusedMultiplyAdd(n, Vector128.Create(-Ln2Lo), r);
+        var p = Vector128.FusedMultiplyAdd(Vector128.FusedMultiplyAdd(Vector128.FusedMultiplyAdd(Vector128.FusedMultiplyAdd(Vector128.FusedMultiplyAdd(Vector128.Create(P0), r, Vector128.Create(P1)), r, Vector128.Create(P2)), r, Vector128.Create(P3)), r, Vector128.Create(P4)), r, Vector128.Create(P5));
+        var e = Vector128.FusedMultiplyAdd(p, r * r, r) + Vector128.Create(1f);
+        return e * ((Vector128.ConvertToInt32Native(n) + Vector128.Create(127)) << 23).AsSingle();
+    }
+
+    /// <summary>
+    /// exp(x) for finite x in [-87, 0] (callers guarantee it): the vector form without the range clamps and the
+    /// NaN pass-through.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector256<float> InvokeBounded(Vector256<float> x)
+    {
+        var n = Vector256.Round(x * Vector256.Create(Log2E));
+        var r = Vector256.FusedMultiplyAdd(n, Vector256.Create(-Ln2Hi), x);
+        r = Vector256.FusedMultiplyAdd(n, Vector256.Create(-Ln2Lo), r);
+        var p = Vector256.FusedMultiplyAdd(Vector256.FusedMultiplyAdd(Vector256.FusedMultiplyAdd(Vector256.FusedMultiplyAdd(Vector256.FusedMultiplyAdd(Vector256.Create(P0), r, Vector256.Create(P1)), r, Vector256.Create(P2)), r, Vector256.Create(P3)), r, Vector256.Create(P4)), r, Vector256.Create(P5));
+        var e = Vector256.FusedMultiplyAdd(p, r * r, r) + Vector256.Create(1f);
+        return e * ((Vector256.ConvertToInt32Native(n) + Vector256.Create(127)) << 23).AsSingle();
+    }
+
+    /// <summary>
+    /// exp(x) for finite x in [-87, 0] (callers guarantee it): the vector form without the range clamps and the
+    /// NaN pass-through.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector512<float> InvokeBounded(Vector512<float> x)
+    {
+        var n = Vector512.Round(x * Vector512.Create(Log2E));
+        var r = Vector512.FusedMultiplyAdd(n, Vector512.Create(-Ln2Hi), x);
+        r = Vector512.FusedMultiplyAdd(n, Vector512.Create(-Ln2Lo), r);
+        var p = Vector512.FusedMultiplyAdd(Vector512.FusedMultiplyAdd(Vector512.FusedMultiplyAdd(Vector512.FusedMultiplyAdd(Vector512.FusedMultiplyAdd(Vector512.Create(P0), r, Vector512.Create(P1)), r, Vector512.Create(P2)), r, Vector512.Create(P3)), r, Vector512.Create(P4)), r, Vector512.Create(P5));
+        var e = Vector512.FusedMultiplyAdd(p, r * r, r) + Vector512.Create(1f);
+        if (Avx512F.IsSupported)
+            return Avx512F.Scale(e, n);
+        return e * ((Vector512.ConvertToInt32Native(n) + Vector512.Create(127)) << 23).AsSingle();
+    }
 }
