@@ -10,8 +10,9 @@ namespace TokenVision.Tensors.Threading;
 /// </summary>
 /// <remarks>
 /// Dispatch does not allocate: a job is published to the workers through fields, each worker spins briefly
-/// for the next job before it blocks, and the caller spins briefly for the workers to finish before it blocks.
-/// Calls from several threads at once are serialised.
+/// for the next job before it blocks, and the caller spins briefly for the parts to finish before it blocks.
+/// Parts are claimed first-come by the caller and the woken workers, so a worker that wakes late leaves its
+/// parts to the others rather than holding up the call. Calls from several threads at once are serialised.
 /// </remarks>
 public static unsafe class WorkerPool
 {
@@ -24,14 +25,17 @@ public static unsafe class WorkerPool
     private static readonly object s_doneGate = new();
     private static int s_threads;
 
-    // The job being run: exactly one of the three bodies is set.
+    // The job being run: exactly one of the three bodies is set. s_claim holds the job's generation (high 32
+    // bits) and the next unclaimed part (low 32 bits); s_done counts finished parts.
     private static Action<int>? s_partBody;
     private static Action<int, int>? s_rangeBody;
     private static delegate*<void*, int, void> s_pointerBody;
     private static void* s_state;
+    private static int s_rangeCount;
     private static int s_count;
-    private static int s_parts;
-    private static int s_pending;
+    private static long s_generation;
+    private static long s_claim;
+    private static int s_done;
     private static int s_callerSleeping;
     private static Exception? s_error;
 
@@ -114,81 +118,99 @@ public static unsafe class WorkerPool
             s_rangeBody = rangeBody;
             s_pointerBody = pointerBody;
             s_state = state;
-            s_count = count;
-            s_parts = threads;
+            s_rangeCount = count;
+            // For splits [0, count) into `threads` ranges; Run has `count` parts.
+            s_count = rangeBody is null ? count : threads;
+            s_done = 0;
             s_error = null;
-            Volatile.Write(ref s_pending, threads - 1);
-            for (var p = 1; p < threads; p++)
-                s_workers[p - 1].Post(p);
+            s_generation++;
+            Interlocked.Exchange(ref s_claim, s_generation << 32);
+            for (var w = 0; w < threads - 1; w++)
+                s_workers[w].Post();
             t_insideJob = true;
             try
             {
-                Execute(0);
-            }
-            catch (Exception e)
-            {
-                s_error ??= e;
+                Participate();
             }
             finally
             {
                 t_insideJob = false;
-                WaitForWorkers();
-                s_partBody = null;
-                s_rangeBody = null;
-                s_pointerBody = null;
-                s_state = null;
             }
+            WaitForDone();
+            // Close the job: a worker that wakes late finds nothing to claim and never touches the fields below.
+            Interlocked.Exchange(ref s_claim, (s_generation << 32) | int.MaxValue);
+            s_partBody = null;
+            s_rangeBody = null;
+            s_pointerBody = null;
+            s_state = null;
             if (s_error is { } error)
                 throw new AggregateException("a worker thread failed", error);
         }
     }
 
-    // Runs this thread's share of the current job: thread t of T takes parts t, t + T, ... (Run), or the t-th
-    // contiguous range of [0, count) (For).
-    private static void Execute(int thread)
+    // Claims and runs parts of the current job until none are left. Parts go to whichever thread asks first, so
+    // the caller does the work of a worker that starts late instead of waiting for it; every part still runs
+    // exactly once, and which thread runs it does not change what it computes.
+    private static void Participate()
     {
-        var threads = s_parts;
-        if (s_rangeBody is { } range)
+        while (true)
         {
-            var count = s_count;
-            range((int)((long)count * thread / threads), (int)((long)count * (thread + 1) / threads));
-            return;
-        }
-        for (var p = thread; p < s_count; p += threads)
-        {
-            if (s_partBody is { } part)
-                part(p);
-            else
-                s_pointerBody(s_state, p);
+            var claim = Volatile.Read(ref s_claim);
+            var part = (int)(claim & 0xFFFFFFFF);
+            if (part >= Volatile.Read(ref s_count))
+                return;
+            if (Interlocked.CompareExchange(ref s_claim, claim + 1, claim) != claim)
+                continue;
+            try
+            {
+                RunPart(part);
+            }
+            catch (Exception e)
+            {
+                Interlocked.CompareExchange(ref s_error, e, null);
+            }
+            if (Interlocked.Increment(ref s_done) == s_count && Volatile.Read(ref s_callerSleeping) != 0)
+            {
+                lock (s_doneGate)
+                    Monitor.PulseAll(s_doneGate);
+            }
         }
     }
 
-    private static void WaitForWorkers()
+    private static void RunPart(int part)
+    {
+        if (s_rangeBody is { } range)
+        {
+            long total = s_rangeCount;
+            range((int)(total * part / s_count), (int)(total * (part + 1) / s_count));
+        }
+        else if (s_partBody is { } body)
+        {
+            body(part);
+        }
+        else
+        {
+            s_pointerBody(s_state, part);
+        }
+    }
+
+    private static void WaitForDone()
     {
         var deadline = Stopwatch.GetTimestamp() + s_spinTicks;
-        while (Volatile.Read(ref s_pending) != 0)
+        while (Volatile.Read(ref s_done) != s_count)
         {
             if (Stopwatch.GetTimestamp() > deadline)
                 break;
             Thread.SpinWait(4);
         }
-        if (Volatile.Read(ref s_pending) == 0)
+        if (Volatile.Read(ref s_done) == s_count)
             return;
         lock (s_doneGate)
         {
             Interlocked.Exchange(ref s_callerSleeping, 1);
-            while (Volatile.Read(ref s_pending) != 0)
+            while (Volatile.Read(ref s_done) != s_count)
                 Monitor.Wait(s_doneGate);
             Interlocked.Exchange(ref s_callerSleeping, 0);
-        }
-    }
-
-    private static void WorkerDone()
-    {
-        if (Interlocked.Decrement(ref s_pending) == 0 && Volatile.Read(ref s_callerSleeping) != 0)
-        {
-            lock (s_doneGate)
-                Monitor.PulseAll(s_doneGate);
         }
     }
 
@@ -196,7 +218,6 @@ public static unsafe class WorkerPool
     {
         private readonly object _gate = new();
         private int _sequence;
-        private int _part;
         private int _sleeping;
 
         public Worker(int index)
@@ -205,9 +226,8 @@ public static unsafe class WorkerPool
             thread.Start();
         }
 
-        public void Post(int part)
+        public void Post()
         {
-            _part = part;
             // Full fences on both sides (here and in Loop) so a worker that is about to sleep sees the new job.
             Interlocked.Increment(ref _sequence);
             if (Volatile.Read(ref _sleeping) != 0)
@@ -240,18 +260,7 @@ public static unsafe class WorkerPool
                     }
                 }
                 seen = Volatile.Read(ref _sequence);
-                try
-                {
-                    Execute(_part);
-                }
-                catch (Exception e)
-                {
-                    Interlocked.CompareExchange(ref s_error, e, null);
-                }
-                finally
-                {
-                    WorkerDone();
-                }
+                Participate();
             }
         }
     }

@@ -3,8 +3,8 @@ using TokenVision.Tensors.Threading;
 namespace TokenVision.Tensors.Kernels.Fused;
 
 /// <summary>
-/// Splits a row kernel across the worker pool by contiguous row ranges (one writer per output row); small
-/// problems stay on the calling thread. Dispatch does not allocate.
+/// Splits a row kernel across the worker pool by chunks of rows (one writer per output row); small problems
+/// stay on the calling thread. Dispatch does not allocate.
 /// </summary>
 internal static unsafe class RowParallel
 {
@@ -12,6 +12,10 @@ internal static unsafe class RowParallel
     private const long MinElementsPerPart = 1 << 15;
 
     /// <summary>Runs <paramref name="body"/>(state, start, end) over [0, <paramref name="rows"/>).</summary>
+    /// <remarks>
+    /// Rows are handed out first-come in chunks (about eight per thread), so a thread that starts late or is
+    /// descheduled leaves its rows to the others. Every row is computed the same way whichever thread takes it.
+    /// </remarks>
     public static void Run(int rows, long rowLength, int threads, delegate*<void*, int, int, void> body, void* state)
     {
         if (rows <= 0)
@@ -23,14 +27,17 @@ internal static unsafe class RowParallel
             body(state, 0, rows);
             return;
         }
-        var job = new Job { Body = body, State = state, Rows = rows, Parts = parts };
+        var chunk = (int)Math.Max(1, Math.Max(rows / (8L * parts), MinElementsPerPart / 4 / Math.Max(1, rowLength)));
+        var job = new Job { Body = body, State = state, Rows = rows, Chunk = chunk };
         WorkerPool.Run(parts, &Part, &job);
     }
 
     private static void Part(void* jobPointer, int part)
     {
         var job = (Job*)jobPointer;
-        job->Body(job->State, (int)((long)job->Rows * part / job->Parts), (int)((long)job->Rows * (part + 1) / job->Parts));
+        int start;
+        while ((start = Interlocked.Add(ref job->Next, job->Chunk) - job->Chunk) < job->Rows)
+            job->Body(job->State, start, Math.Min(job->Rows, start + job->Chunk));
     }
 
     private struct Job
@@ -38,6 +45,7 @@ internal static unsafe class RowParallel
         public delegate*<void*, int, int, void> Body;
         public void* State;
         public int Rows;
-        public int Parts;
+        public int Chunk;
+        public int Next;
     }
 }
