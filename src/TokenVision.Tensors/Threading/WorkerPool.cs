@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace TokenVision.Tensors.Threading;
 
 /// <summary>
@@ -6,11 +8,36 @@ namespace TokenVision.Tensors.Threading;
 /// one per thread, so every output element has a single writer and results do not depend on timing.
 /// Nested calls from inside a job run on the calling thread.
 /// </summary>
-public static class WorkerPool
+/// <remarks>
+/// Dispatch does not allocate: a job is published to the workers through fields, each worker spins briefly
+/// for the next job before it blocks, and the caller spins briefly for the parts to finish before it blocks.
+/// Parts are claimed first-come by the caller and the woken workers, so a worker that wakes late leaves its
+/// parts to the others rather than holding up the call. Calls from several threads at once are serialised.
+/// </remarks>
+public static unsafe class WorkerPool
 {
+    // How long a waiting thread spins before it blocks: long enough to bridge the gap between consecutive
+    // kernels, short enough not to steal a loaded machine's cores.
+    private static readonly long s_spinTicks = Stopwatch.Frequency / 10_000; // 100 microseconds
+
     private static readonly Worker[] s_workers;
     private static readonly Lock s_dispatch = new();
+    private static readonly object s_doneGate = new();
     private static int s_threads;
+
+    // The job being run: exactly one of the three bodies is set. s_claim holds the job's generation (high 32
+    // bits) and the next unclaimed part (low 32 bits); s_done counts finished parts.
+    private static Action<int>? s_partBody;
+    private static Action<int, int>? s_rangeBody;
+    private static delegate*<void*, int, void> s_pointerBody;
+    private static void* s_state;
+    private static int s_rangeCount;
+    private static int s_count;
+    private static long s_generation;
+    private static long s_claim;
+    private static int s_done;
+    private static int s_callerSleeping;
+    private static Exception? s_error;
 
     [ThreadStatic]
     private static bool t_insideJob;
@@ -51,7 +78,7 @@ public static class WorkerPool
             body(0, count);
             return;
         }
-        Run(parts, p => body((int)((long)count * p / parts), (int)((long)count * (p + 1) / parts)));
+        Dispatch(parts, null, body, null, null, count);
     }
 
     /// <summary>Runs <paramref name="body"/>(part) for part in [0, <paramref name="parts"/>), one part per thread.</summary>
@@ -63,35 +90,135 @@ public static class WorkerPool
                 body(p);
             return;
         }
-        parts = Math.Min(parts, s_workers.Length + 1);
+        // Parts beyond the pool's size run one after another on the threads that have them.
+        Dispatch(Math.Min(parts, s_workers.Length + 1), body, null, null, null, parts);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="body"/>(<paramref name="state"/>, part) for part in [0, <paramref name="parts"/>) with
+    /// no allocation; <paramref name="state"/> must stay valid until the call returns (a caller's local is fine).
+    /// </summary>
+    internal static void Run(int parts, delegate*<void*, int, void> body, void* state)
+    {
+        if (parts <= 1 || t_insideJob)
+        {
+            for (var p = 0; p < parts; p++)
+                body(state, p);
+            return;
+        }
+        Dispatch(Math.Min(parts, s_workers.Length + 1), null, null, body, state, parts);
+    }
+
+    private static void Dispatch(int threads, Action<int>? partBody, Action<int, int>? rangeBody,
+        delegate*<void*, int, void> pointerBody, void* state, int count)
+    {
         lock (s_dispatch)
         {
-            using var done = new CountdownEvent(parts - 1);
-            Exception? error = null;
-            for (var p = 1; p < parts; p++)
-                s_workers[p - 1].Start(body, p, done, e => error ??= e);
+            s_partBody = partBody;
+            s_rangeBody = rangeBody;
+            s_pointerBody = pointerBody;
+            s_state = state;
+            s_rangeCount = count;
+            // For splits [0, count) into `threads` ranges; Run has `count` parts.
+            s_count = rangeBody is null ? count : threads;
+            s_done = 0;
+            s_error = null;
+            s_generation++;
+            Interlocked.Exchange(ref s_claim, s_generation << 32);
+            for (var w = 0; w < threads - 1; w++)
+                s_workers[w].Post();
             t_insideJob = true;
             try
             {
-                body(0);
+                Participate();
             }
             finally
             {
                 t_insideJob = false;
-                done.Wait();
             }
-            if (error is not null)
+            WaitForDone();
+            // Close the job: a worker that wakes late finds nothing to claim and never touches the fields below.
+            Interlocked.Exchange(ref s_claim, (s_generation << 32) | int.MaxValue);
+            s_partBody = null;
+            s_rangeBody = null;
+            s_pointerBody = null;
+            s_state = null;
+            if (s_error is { } error)
                 throw new AggregateException("a worker thread failed", error);
+        }
+    }
+
+    // Claims and runs parts of the current job until none are left. Parts go to whichever thread asks first, so
+    // the caller does the work of a worker that starts late instead of waiting for it; every part still runs
+    // exactly once, and which thread runs it does not change what it computes.
+    private static void Participate()
+    {
+        while (true)
+        {
+            var claim = Volatile.Read(ref s_claim);
+            var part = (int)(claim & 0xFFFFFFFF);
+            if (part >= Volatile.Read(ref s_count))
+                return;
+            if (Interlocked.CompareExchange(ref s_claim, claim + 1, claim) != claim)
+                continue;
+            try
+            {
+                RunPart(part);
+            }
+            catch (Exception e)
+            {
+                Interlocked.CompareExchange(ref s_error, e, null);
+            }
+            if (Interlocked.Increment(ref s_done) == s_count && Volatile.Read(ref s_callerSleeping) != 0)
+            {
+                lock (s_doneGate)
+                    Monitor.PulseAll(s_doneGate);
+            }
+        }
+    }
+
+    private static void RunPart(int part)
+    {
+        if (s_rangeBody is { } range)
+        {
+            long total = s_rangeCount;
+            range((int)(total * part / s_count), (int)(total * (part + 1) / s_count));
+        }
+        else if (s_partBody is { } body)
+        {
+            body(part);
+        }
+        else
+        {
+            s_pointerBody(s_state, part);
+        }
+    }
+
+    private static void WaitForDone()
+    {
+        var deadline = Stopwatch.GetTimestamp() + s_spinTicks;
+        while (Volatile.Read(ref s_done) != s_count)
+        {
+            if (Stopwatch.GetTimestamp() > deadline)
+                break;
+            Thread.SpinWait(4);
+        }
+        if (Volatile.Read(ref s_done) == s_count)
+            return;
+        lock (s_doneGate)
+        {
+            Interlocked.Exchange(ref s_callerSleeping, 1);
+            while (Volatile.Read(ref s_done) != s_count)
+                Monitor.Wait(s_doneGate);
+            Interlocked.Exchange(ref s_callerSleeping, 0);
         }
     }
 
     private sealed class Worker
     {
-        private readonly SemaphoreSlim _signal = new(0);
-        private Action<int>? _body;
-        private int _part;
-        private CountdownEvent? _done;
-        private Action<Exception>? _onError;
+        private readonly object _gate = new();
+        private int _sequence;
+        private int _sleeping;
 
         public Worker(int index)
         {
@@ -99,34 +226,41 @@ public static class WorkerPool
             thread.Start();
         }
 
-        public void Start(Action<int> body, int part, CountdownEvent done, Action<Exception> onError)
+        public void Post()
         {
-            _body = body;
-            _part = part;
-            _done = done;
-            _onError = onError;
-            _signal.Release();
+            // Full fences on both sides (here and in Loop) so a worker that is about to sleep sees the new job.
+            Interlocked.Increment(ref _sequence);
+            if (Volatile.Read(ref _sleeping) != 0)
+            {
+                lock (_gate)
+                    Monitor.Pulse(_gate);
+            }
         }
 
         private void Loop()
         {
             t_insideJob = true;
+            var seen = 0;
             while (true)
             {
-                _signal.Wait();
-                try
+                var deadline = Stopwatch.GetTimestamp() + s_spinTicks;
+                while (Volatile.Read(ref _sequence) == seen)
                 {
-                    _body!(_part);
+                    if (Stopwatch.GetTimestamp() <= deadline)
+                    {
+                        Thread.SpinWait(4);
+                        continue;
+                    }
+                    lock (_gate)
+                    {
+                        Interlocked.Exchange(ref _sleeping, 1);
+                        while (Volatile.Read(ref _sequence) == seen)
+                            Monitor.Wait(_gate);
+                        Interlocked.Exchange(ref _sleeping, 0);
+                    }
                 }
-                catch (Exception e)
-                {
-                    _onError!(e);
-                }
-                finally
-                {
-                    _body = null;
-                    _done!.Signal();
-                }
+                seen = Volatile.Read(ref _sequence);
+                Participate();
             }
         }
     }
