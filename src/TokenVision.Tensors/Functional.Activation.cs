@@ -1,3 +1,5 @@
+using TokenVision.Tensors.Autograd;
+
 namespace TokenVision.Tensors;
 
 /// <summary>
@@ -6,22 +8,45 @@ namespace TokenVision.Tensors;
 /// </summary>
 public static partial class Functional
 {
-    /// <summary>softmax(x) = exp(x - max) / sum(exp(x - max)) along <paramref name="dim"/>.</summary>
-    public static Tensor Softmax(Tensor x, int dim = -1)
+    /// <summary>softmax(x) = exp(x - max) / sum(exp(x - max)) along <paramref name="dim"/>, one fused pass per row.</summary>
+    public static Tensor Softmax(Tensor x, int dim = -1) => RowOp(x, dim, log: false);
+
+    /// <summary>log_softmax(x) = x - logsumexp(x) along <paramref name="dim"/>, one fused pass per row.</summary>
+    public static Tensor LogSoftmax(Tensor x, int dim = -1) => RowOp(x, dim, log: true);
+
+    private static unsafe Tensor RowOp(Tensor x, int dim, bool log)
     {
-        using var detached = x.Detach();
-        using var max = detached.Amax([dim], keepDim: true);
-        using var shifted = x - max;
-        using var e = shifted.Exp();
-        using var sum = e.Sum(dim, keepDim: true);
-        return e / sum;
+        x.RequireFloat(log ? "LogSoftmax" : "Softmax");
+        var d = Tensor.NormalizeDim(dim, Math.Max(x.Rank, 1));
+        var last = x.Rank == 0 || d == x.Rank - 1;
+        using var moved = last ? x.Detach() : x.Detach().TransposeOwned(d, -1);
+        using var rowsIn = moved.Contiguous();
+        var cols = x.Rank == 0 ? 1 : x.ShapeArray[d];
+        var rows = cols == 0 ? 0 : x.NumElements / cols;
+        using var rowsOut = Tensor.Empty(rowsIn.ShapeArray);
+        if (log)
+            Kernels.Fused.Softmax.LogForward(Kernels.Isa.Current, rowsIn.FloatPtr, rowsOut.FloatPtr, rows, cols);
+        else
+            Kernels.Fused.Softmax.Forward(Kernels.Isa.Current, rowsIn.FloatPtr, rowsOut.FloatPtr, rows, cols);
+        var y = last ? rowsOut.Detach() : rowsOut.TransposeOwned(d, -1).ContiguousOwned();
+        return Tensor.Record(y, log ? OpKind.LogSoftmax : OpKind.Softmax, d, [x], y);
     }
 
-    /// <summary>log_softmax(x) = x - logsumexp(x) along <paramref name="dim"/>.</summary>
-    public static Tensor LogSoftmax(Tensor x, int dim = -1)
+    internal static unsafe Tensor SoftmaxBackward(Node node, Tensor g)
     {
-        using var lse = x.LogSumExp([dim], keepDim: true);
-        return x - lse;
+        var d = (int)node.Ctx!;
+        var y = node.Saved[0];
+        var last = d == y.Rank - 1 || y.Rank == 0;
+        using var ym = last ? y.Contiguous() : y.Detach().TransposeOwned(d, -1).ContiguousOwned();
+        using var gm = last ? g.Contiguous() : g.Detach().TransposeOwned(d, -1).ContiguousOwned();
+        var cols = y.Rank == 0 ? 1 : y.ShapeArray[d];
+        var rows = cols == 0 ? 0 : y.NumElements / cols;
+        using var dx = Tensor.Empty(ym.ShapeArray);
+        if (node.Kind == OpKind.LogSoftmax)
+            Kernels.Fused.Softmax.LogBackward(Kernels.Isa.Current, ym.FloatPtr, gm.FloatPtr, dx.FloatPtr, rows, cols);
+        else
+            Kernels.Fused.Softmax.Backward(Kernels.Isa.Current, ym.FloatPtr, gm.FloatPtr, dx.FloatPtr, rows, cols);
+        return last ? dx.Detach() : dx.TransposeOwned(d, -1).ContiguousOwned();
     }
 
     /// <summary>

@@ -1,6 +1,7 @@
 using TokenVision.Tensors.Autograd;
 using TokenVision.Tensors.Kernels.Conv;
-using TokenVision.Tensors.Kernels.Linalg;
+using TokenVision.Tensors.Kernels;
+using TokenVision.Tensors.Kernels.Gemm;
 
 namespace TokenVision.Tensors;
 
@@ -107,7 +108,7 @@ public static partial class Functional
                     colPtr = col.FloatPtr;
                 }
                 var outPtr = result.FloatPtr + ((long)s * o + gi * og) * l;
-                GemmAdapter.Gemm(false, false, og, l, k, 1f, wc.FloatPtr + (long)gi * og * k, k, colPtr, l, 0f, outPtr, l);
+                Sgemm.Multiply(Isa.Current, false, false, og, l, k, 1f, wc.FloatPtr + (long)gi * og * k, k, colPtr, l, 0f, outPtr, l);
             }
         }
         if (bias is not null)
@@ -163,7 +164,7 @@ public static partial class Functional
                         colPtr = col.FloatPtr;
                     }
                     // dW_g += dOut_g [og, l] · col_gᵀ [l, k]
-                    GemmAdapter.Gemm(false, true, og, k, l, 1f, gOut, l, colPtr, l, 1f, gw.FloatPtr + (long)gi * og * k, k);
+                    Sgemm.Multiply(Isa.Current, false, true, og, k, l, 1f, gOut, l, colPtr, l, 1f, gw.FloatPtr + (long)gi * og * k, k);
                 }
                 if (gx is not null)
                 {
@@ -171,11 +172,11 @@ public static partial class Functional
                     if (ctx.IsPointwise)
                     {
                         // dX_g += W_gᵀ [k, og] · dOut_g [og, l]
-                        GemmAdapter.Gemm(true, false, k, l, og, 1f, wg, k, gOut, l, 1f, gxin, l);
+                        Sgemm.Multiply(Isa.Current, true, false, k, l, og, 1f, wg, k, gOut, l, 1f, gxin, l);
                     }
                     else
                     {
-                        GemmAdapter.Gemm(true, false, k, l, og, 1f, wg, k, gOut, l, 0f, col!.FloatPtr, l);
+                        Sgemm.Multiply(Isa.Current, true, false, k, l, og, 1f, wg, k, gOut, l, 0f, col!.FloatPtr, l);
                         Im2Col.Fold(col.FloatPtr, cg, geom, gxin);
                     }
                 }

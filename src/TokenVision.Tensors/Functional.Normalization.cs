@@ -1,35 +1,61 @@
+using TokenVision.Tensors.Autograd;
+
 namespace TokenVision.Tensors;
 
 public static partial class Functional
 {
     /// <summary>
     /// Layer normalisation over the last <paramref name="normalizedShape"/>.Length dimensions:
-    /// (x - mean) / sqrt(var + eps) * weight + bias, with the biased variance.
+    /// (x - mean) / sqrt(var + eps) * weight + bias, with the biased variance. One fused pass per row, with its own
+    /// backward; <paramref name="weight"/> and <paramref name="bias"/> have the normalized shape.
     /// </summary>
-    public static Tensor LayerNorm(Tensor x, ReadOnlySpan<int> normalizedShape, Tensor? weight = null, Tensor? bias = null, float eps = 1e-5f)
+    public static unsafe Tensor LayerNorm(Tensor x, ReadOnlySpan<int> normalizedShape, Tensor? weight = null, Tensor? bias = null, float eps = 1e-5f)
     {
+        x.RequireFloat("LayerNorm");
         var k = normalizedShape.Length;
         if (k == 0 || k > x.Rank || !x.ShapeArray.AsSpan(x.Rank - k).SequenceEqual(normalizedShape))
             throw new ArgumentException($"LayerNorm: input {x.Shape} does not end in the normalized shape {Tensor.FormatShape(normalizedShape)}");
-        var dims = Enumerable.Range(x.Rank - k, k).ToArray();
-        using var mean = x.Mean(dims, keepDim: true);
-        using var centered = x - mean;
-        using var sq = centered.Square();
-        using var variance = sq.Mean(dims, keepDim: true);
-        using var veps = variance.Add(eps);
-        using var rstd = veps.Rsqrt();
-        var y = centered * rstd;
-        if (weight is not null)
-        {
-            using var yw = y;
-            y = yw * weight;
-        }
-        if (bias is not null)
-        {
-            using var yb = y;
-            y = yb + bias;
-        }
-        return y;
+        var cols = 1;
+        foreach (var d in normalizedShape)
+            cols *= d;
+        foreach (var (p, name) in new[] { (weight, "weight"), (bias, "bias") })
+            if (p is not null && p.NumElements != cols)
+                throw new ArgumentException($"LayerNorm: {name} {p.Shape} does not match the normalized shape {Tensor.FormatShape(normalizedShape)}");
+        var rows = cols == 0 ? 0 : x.NumElements / cols;
+        using var xc = x.Contiguous();
+        using var wc = weight?.Contiguous();
+        using var bc = bias?.Contiguous();
+        var y = Tensor.Empty(x.ShapeArray);
+        var record = Tensor.WillRecord(x) || (weight?.RequiresGrad ?? false) || (bias?.RequiresGrad ?? false);
+        record &= Grad.IsEnabled;
+        using var mean = record ? Tensor.Empty([rows]) : null;
+        using var rstd = record ? Tensor.Empty([rows]) : null;
+        Kernels.Fused.LayerNorm.Forward(Kernels.Isa.Current, xc.FloatPtr, wc is null ? null : wc.FloatPtr, bc is null ? null : bc.FloatPtr,
+            y.FloatPtr, mean is null ? null : mean.FloatPtr, rstd is null ? null : rstd.FloatPtr, rows, cols, eps);
+        if (!record)
+            return y;
+        Tensor[] saved = wc is null ? [xc, mean!, rstd!] : [xc, mean!, rstd!, wc];
+        return Tensor.Record(y, OpKind.LayerNorm, new LayerNormCtx(rows, cols), [x, weight, bias], saved);
+    }
+
+    internal sealed record LayerNormCtx(int Rows, int Cols);
+
+    internal static unsafe Tensor?[] LayerNormBackward(Node node, Tensor g)
+    {
+        var ctx = (LayerNormCtx)node.Ctx!;
+        var s = node.Saved;
+        var (x, mean, rstd) = (s[0], s[1], s[2]);
+        var gamma = s.Length > 3 ? s[3] : null;
+        using var gc = g.Contiguous();
+        var dx = node.NeedsGrad(0) ? Tensor.Empty(node.InputShapes[0]) : null;
+        var dgamma = node.NeedsGrad(1) ? Tensor.Empty(node.InputShapes[1]) : null;
+        var dbeta = node.NeedsGrad(2) ? Tensor.Empty(node.InputShapes[2]) : null;
+        // The kernel always writes dx; a scratch buffer stands in when x needs no gradient.
+        using var scratch = dx is null ? Tensor.Empty(node.InputShapes[0]) : null;
+        Kernels.Fused.LayerNorm.Backward(Kernels.Isa.Current, x.FloatPtr, gamma is null ? null : gamma.FloatPtr, mean.FloatPtr, rstd.FloatPtr,
+            gc.FloatPtr, (dx ?? scratch!).FloatPtr, dgamma is null ? null : dgamma.FloatPtr, dbeta is null ? null : dbeta.FloatPtr,
+            ctx.Rows, ctx.Cols, accumulate: false);
+        return [dx, dgamma, dbeta];
     }
 
     /// <summary>

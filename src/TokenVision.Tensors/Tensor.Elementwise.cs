@@ -1,5 +1,7 @@
 using TokenVision.Tensors.Autograd;
+using TokenVision.Tensors.Kernels;
 using TokenVision.Tensors.Kernels.Elementwise;
+using ActivationKind = TokenVision.Tensors.Kernels.Fused.ActivationKind;
 
 namespace TokenVision.Tensors;
 
@@ -156,12 +158,12 @@ public sealed unsafe partial class Tensor
     public Tensor Sigmoid() => Unary<SigmoidOp>(OpKind.Sigmoid, SavePolicy.Output);
 
     /// <summary>max(x, 0).</summary>
-    public Tensor Relu() => Unary<ReluOp>(OpKind.Relu, SavePolicy.Output);
+    public Tensor Relu() => FusedActivation(ActivationKind.Relu, OpKind.Relu);
 
     /// <summary>GELU: the exact erf form (PyTorch's default) or, with <paramref name="tanhApproximation"/>, the tanh form.</summary>
     public Tensor Gelu(bool tanhApproximation = false) => tanhApproximation
-        ? Unary<GeluTanhOp>(OpKind.GeluTanh, SavePolicy.Input)
-        : Unary<GeluOp>(OpKind.Gelu, SavePolicy.Input);
+        ? FusedActivation(ActivationKind.GeluTanh, OpKind.GeluTanh)
+        : FusedActivation(ActivationKind.GeluErf, OpKind.Gelu);
 
     /// <summary>x * sigmoid(x) (SiLU / swish).</summary>
     public Tensor Silu() => Unary<SiluOp>(OpKind.Silu, SavePolicy.Input);
@@ -170,7 +172,27 @@ public sealed unsafe partial class Tensor
     public Tensor Softplus() => Unary<SoftplusOp>(OpKind.Softplus, SavePolicy.Input);
 
     /// <summary>The error function.</summary>
-    public Tensor Erf() => Unary<ErfOp>(OpKind.Erf, SavePolicy.Input);
+    public Tensor Erf()
+    {
+        RequireFloat("Erf");
+        using var xc = Contiguous();
+        var result = Empty(_shape);
+        var (px, py, n) = ((nint)xc.FloatPtr, (nint)result.FloatPtr, _numel);
+        var isa = Isa.Current;
+        Threading.WorkerPool.For(n, ElementwiseKernel.ParallelThreshold,
+            (s, e) => Kernels.Fused.UnaryKernel.Apply<Kernels.Fused.ErfOp>(isa, (float*)px + s, (float*)py + s, e - s));
+        return WillRecord(this) ? Record(result, OpKind.Erf, null, [this], this) : result;
+    }
+
+    /// <summary>An activation through the fused kernel; the derivative reads the input.</summary>
+    private Tensor FusedActivation(ActivationKind kind, OpKind op)
+    {
+        RequireFloat(op.ToString());
+        using var xc = Contiguous();
+        var result = Empty(_shape);
+        Kernels.Fused.Activation.Forward(Isa.Current, kind, xc.FloatPtr, result.FloatPtr, _numel);
+        return WillRecord(this) ? Record(result, op, kind, [this], xc) : result;
+    }
 
     /// <summary>Clamps to [<paramref name="min"/>, <paramref name="max"/>]; null leaves a side open.</summary>
     public Tensor Clamp(float? min = null, float? max = null)
@@ -275,7 +297,7 @@ public sealed unsafe partial class Tensor
 
     private enum SavePolicy { None, Input, Output }
 
-    private Tensor Unary<TOp>(OpKind kind, SavePolicy save) where TOp : struct, IUnaryOp
+    private Tensor Unary<TOp>(OpKind kind, SavePolicy save) where TOp : struct, Kernels.Elementwise.IUnaryOp
     {
         RequireFloat(kind.ToString());
         var result = Empty(_shape);

@@ -1,5 +1,6 @@
 using TokenVision.Tensors.Autograd;
-using TokenVision.Tensors.Kernels.Linalg;
+using TokenVision.Tensors.Kernels;
+using TokenVision.Tensors.Kernels.Gemm;
 
 namespace TokenVision.Tensors;
 
@@ -62,9 +63,9 @@ public sealed unsafe partial class Tensor
             var ap = (aOwned ?? av).FloatPtr;
             var bp = (bOwned ?? bv).FloatPtr;
             if (batch == 1)
-                GemmAdapter.Gemm(aT, bT, m, n, k, alpha, ap, lda, bp, ldb, beta, c.FloatPtr, n);
+                Sgemm.Multiply(Isa.Current, aT, bT, m, n, k, alpha, ap, lda, bp, ldb, beta, c.FloatPtr, n);
             else
-                GemmAdapter.GemmBatched(batch, aT, bT, m, n, k, alpha, ap, lda, aStride, bp, ldb, bStride, beta, c.FloatPtr, n, (long)m * n);
+                Sgemm.MultiplyBatched(Isa.Current, aT, bT, batch, m, n, k, alpha, ap, lda, aStride, bp, ldb, bStride, beta, c.FloatPtr, n, (long)m * n);
         }
         finally
         {
@@ -150,15 +151,10 @@ public sealed unsafe partial class Tensor
         var wTransposed = w._strides[1] == 1;   // row-major [out, in] means op(B) = Wᵀ
         var ldw = wTransposed ? Math.Max(w._strides[0], Math.Max(inF, 1)) : Math.Max(w._strides[1], Math.Max(outF, 1));
         FlopCounter.Add((long)rows * outF * inF);
-        var beta = 0f;
-        if (bias is not null)
-        {
-            using var rowsView = result.ViewOf([rows, outF], [outF, 1], 0);
-            rowsView.CopyElements(bias);
-            beta = 1f;
-        }
-        GemmAdapter.Gemm(false, wTransposed, rows, outF, inF, 1f, xs.FloatPtr, Math.Max(xs._strides[0], Math.Max(inF, 1)),
-            w.FloatPtr, ldw, beta, result.FloatPtr, Math.Max(outF, 1));
+        using var b = bias?.Contiguous();
+        var epilogue = b is null ? GemmEpilogue.None : new GemmEpilogue(b.FloatPtr);
+        Sgemm.Multiply(Isa.Current, false, wTransposed, rows, outF, inF, 1f, xs.FloatPtr, Math.Max(xs._strides[0], Math.Max(inF, 1)),
+            w.FloatPtr, ldw, 0f, result.FloatPtr, Math.Max(outF, 1), epilogue);
         return Record(result, OpKind.Linear, null, [input, weight, bias], input, weight);
     }
 }

@@ -229,6 +229,28 @@ public sealed partial class Tensor
         return Record(ViewOf([.. shape], [.. strides], _offset), OpKind.View, null, [this]);
     }
 
+    /// <summary>Transpose that releases this handle (kernel-internal chaining; no autograd).</summary>
+    internal Tensor TransposeOwned(int dim0, int dim1)
+    {
+        using (this)
+        {
+            var a = NormalizeDim(dim0, Rank);
+            var b = NormalizeDim(dim1, Rank);
+            var shape = (int[])_shape.Clone();
+            var strides = (int[])_strides.Clone();
+            (shape[a], shape[b]) = (shape[b], shape[a]);
+            (strides[a], strides[b]) = (strides[b], strides[a]);
+            return ViewOf(shape, strides, _offset);
+        }
+    }
+
+    /// <summary>A contiguous copy (or handle) that releases this handle (no autograd).</summary>
+    internal Tensor ContiguousOwned()
+    {
+        using (this)
+            return IsContiguous ? ViewOf(_shape, _strides, _offset) : CopyToContiguous();
+    }
+
     /// <summary>A new handle on the same elements that stays in the autograd graph (for identity layers: the caller may dispose it freely).</summary>
     public Tensor Identity() => Record(ViewOf(_shape, _strides, _offset), OpKind.View, null, [this]);
 

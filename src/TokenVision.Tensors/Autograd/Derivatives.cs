@@ -49,9 +49,7 @@ internal static unsafe class Derivatives
             OpKind.Cos => [Scaled(Times(s[0].Sin(), g), -1f)],
             OpKind.Tanh => [Map<TanhGrad>(null, s[0], g)],
             OpKind.Sigmoid => [Map<SigmoidGrad>(null, s[0], g)],
-            OpKind.Relu => [Map<ReluGrad>(null, s[0], g)],
-            OpKind.Gelu => [Map<GeluGrad>(s[0], null, g)],
-            OpKind.GeluTanh => [Map<GeluTanhGrad>(s[0], null, g)],
+            OpKind.Relu or OpKind.Gelu or OpKind.GeluTanh => [ActivationGrad(g, s[0], (Kernels.Fused.ActivationKind)n.Ctx!)],
             OpKind.Silu => [Map<SiluGrad>(s[0], null, g)],
             OpKind.Softplus => [Map<SoftplusGrad>(s[0], null, g)],
             OpKind.Erf => [Map<ErfGrad>(s[0], null, g)],
@@ -220,6 +218,8 @@ internal static unsafe class Derivatives
     private static Tensor?[] Functional(Node n, Tensor g) => n.Kind switch
     {
         OpKind.Conv => TokenVision.Tensors.Functional.ConvBackward(n, g),
+        OpKind.LayerNorm => TokenVision.Tensors.Functional.LayerNormBackward(n, g),
+        OpKind.Softmax or OpKind.LogSoftmax => [TokenVision.Tensors.Functional.SoftmaxBackward(n, g)],
         OpKind.MaxPool or OpKind.AvgPool or OpKind.AdaptiveAvgPool or OpKind.AdaptiveMaxPool => [TokenVision.Tensors.Functional.PoolBackward(n, g)],
         _ => throw new InvalidOperationException($"internal autograd error: no derivative for {n.Kind}"),
     };
@@ -407,6 +407,15 @@ internal static unsafe class Derivatives
         using var gk = g.Reshape(indicesKeep.ShapeArray);
         result.ScatterInPlace(dim, indicesKeep, gk, accumulate: false);
         return result;
+    }
+
+    /// <summary>dx = dy · act'(x) through the fused activation kernel.</summary>
+    private static Tensor ActivationGrad(Tensor g, Tensor x, Kernels.Fused.ActivationKind kind)
+    {
+        using var gc = g.Contiguous();
+        var dx = Tensor.Empty(g.ShapeArray);
+        Kernels.Fused.Activation.Backward(Kernels.Isa.Current, kind, x.FloatPtr, gc.FloatPtr, dx.FloatPtr, dx.NumElements);
+        return dx;
     }
 
     /// <summary>dx = TOp.Grad(x, y, g) elementwise over contiguous copies.</summary>

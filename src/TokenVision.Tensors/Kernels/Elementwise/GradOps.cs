@@ -26,12 +26,6 @@ internal static unsafe class GradKernel
     }
 }
 
-/// <summary>d/dx relu = 1 where y &gt; 0.</summary>
-internal readonly struct ReluGrad : IGradOp
-{
-    public static float Grad(float x, float y, float g) => y > 0 ? g : 0f;
-}
-
 /// <summary>d/dx tanh = 1 - y^2.</summary>
 internal readonly struct TanhGrad : IGradOp
 {
@@ -42,30 +36,6 @@ internal readonly struct TanhGrad : IGradOp
 internal readonly struct SigmoidGrad : IGradOp
 {
     public static float Grad(float x, float y, float g) => g * y * (1f - y);
-}
-
-/// <summary>d/dx gelu = Phi(x) + x phi(x).</summary>
-internal readonly struct GeluGrad : IGradOp
-{
-    public static float Grad(float x, float y, float g)
-    {
-        var cdf = 0.5 * (1.0 + ErfMath.Erf(x * 0.70710678118654752));
-        var pdf = Math.Exp(-0.5 * x * x) * 0.3989422804014327;
-        return (float)(g * (cdf + x * pdf));
-    }
-}
-
-/// <summary>Derivative of the tanh form of GELU.</summary>
-internal readonly struct GeluTanhGrad : IGradOp
-{
-    public static float Grad(float x, float y, float g)
-    {
-        const float k = 0.7978845608f;
-        var inner = k * (x + 0.044715f * x * x * x);
-        var t = MathF.Tanh(inner);
-        var dInner = k * (1f + 3f * 0.044715f * x * x);
-        return g * (0.5f * (1f + t) + 0.5f * x * (1f - t * t) * dInner);
-    }
 }
 
 /// <summary>d/dx silu = s (1 + x (1 - s)), s = sigmoid(x).</summary>
