@@ -1,3 +1,4 @@
+using TokenVision.Tensors.Memory;
 using TokenVision.Tensors.Threading;
 
 namespace TokenVision.Tensors.Kernels.Attention;
@@ -56,18 +57,34 @@ internal static unsafe class AttentionBackward<TOps, TVec>
             WorkerPool.For(groups, 1, job.OnePass);
             return;
         }
-        var nk = problem.KeyLength;
-        if (nk > 0)
-        {
-            var keyBlock = KeyBlock;
-            while (keyBlock > KeyPad && (long)groups * ((nk + keyBlock - 1) / keyBlock) < 4L * threads)
-                keyBlock /= 2;
-            job.KeyPassBlock = biasGrad.IsPresent && biasGrad.KeyStride == 0 ? nk : keyBlock;
-            var ranges = (nk + job.KeyPassBlock - 1) / job.KeyPassBlock;
-            WorkerPool.For(groups * ranges, 1, job.KeyPass);
-        }
+        // Two passes share one packed copy of Q̃, dO and D (the size of the inputs, O(N·d)), made in parallel first.
         var qBlocks = (problem.QueryLength + QueryBlock - 1) / QueryBlock;
-        WorkerPool.For(problem.Batch * problem.Heads * qBlocks, 1, job.QueryPass);
+        var pairs = problem.Batch * problem.Heads;
+        var block = StoragePool.Rent(4 * job.SharedFloats + StoragePool.Alignment);
+        try
+        {
+            fixed (byte* raw = block)
+            {
+                job.Shared = (float*)(((nint)raw + StoragePool.Alignment - 1) & ~(nint)(StoragePool.Alignment - 1));
+                WorkerPool.For(pairs * qBlocks, 1, job.PackShared);
+                var nk = problem.KeyLength;
+                if (nk > 0)
+                {
+                    var keyBlock = KeyBlock;
+                    while (keyBlock > KeyPad && (long)groups * ((nk + keyBlock - 1) / keyBlock) < 3L * threads)
+                        keyBlock /= 2;
+                    job.KeyPassBlock = biasGrad.IsPresent && biasGrad.KeyStride == 0 ? nk : keyBlock;
+                    var ranges = (nk + job.KeyPassBlock - 1) / job.KeyPassBlock;
+                    WorkerPool.For(groups * ranges, 1, job.KeyPass);
+                }
+                WorkerPool.For(pairs * qBlocks, 1, job.QueryPass);
+            }
+        }
+        finally
+        {
+            job.Shared = null;
+            StoragePool.Return(block);
+        }
     }
 
     private sealed class Job
@@ -135,6 +152,35 @@ internal static unsafe class AttentionBackward<TOps, TVec>
         /// <summary>Keys per work unit of the key pass.</summary>
         public int KeyPassBlock { get; set; } = KeyBlock;
 
+        /// <summary>The two-pass schedule's packed Q̃, dO and D for every (b, h), or null.</summary>
+        public float* Shared { get; set; }
+
+        /// <summary>Floats of <see cref="Shared"/>.</summary>
+        public long SharedFloats => (long)_p.Batch * _p.Heads * SharedStride;
+
+        private long SharedStride => Sz((long)RoundUp(_nq, 6) * _dPad) + Sz((long)RoundUp(_nq, 6) * _dvPad) + Sz(_nq);
+
+        private float* SharedQuery(int bh) => Shared + bh * SharedStride;
+
+        private float* SharedOutputGrad(int bh) => SharedQuery(bh) + Sz((long)RoundUp(_nq, 6) * _dPad);
+
+        private float* SharedDelta(int bh) => SharedOutputGrad(bh) + Sz((long)RoundUp(_nq, 6) * _dvPad);
+
+        private float* Lse(int bh) => _lse + (long)bh * _nq;
+
+        /// <summary>Units [start, end) of (b, h, query block): packs that block into <see cref="Shared"/>.</summary>
+        public void PackShared(int start, int end)
+        {
+            var qBlocks = (_nq + QueryBlock - 1) / QueryBlock;
+            for (var u = start; u < end; u++)
+            {
+                var bh = u / qBlocks;
+                var i0 = (u - bh * qBlocks) * QueryBlock;
+                PackQueries(bh / _p.Heads, bh % _p.Heads, i0, Math.Min(QueryBlock, _nq - i0),
+                    SharedQuery(bh) + i0 * _dPad, SharedOutputGrad(bh) + i0 * _dvPad, SharedDelta(bh) + i0);
+            }
+        }
+
         private int MemberCount(int g) => _members is null ? 1 : _groupStart![g + 1] - _groupStart[g];
 
         private int Member(int g, int index) => _members is null ? g : _members[_groupStart![g] + index];
@@ -149,24 +195,22 @@ internal static unsafe class AttentionBackward<TOps, TVec>
                 n3 = Sz((long)nqPad * _dPad),
                 n4 = Sz((long)nqPad * _dvPad),
                 n5 = Sz(_nq),
-                n6 = Sz(_nq),
-                n7 = Sz((long)nqPad * _dPad),
+                n6 = Sz((long)nqPad * _dPad),
+                n7 = Sz((long)QueryBlock * ldS),
                 n8 = Sz((long)QueryBlock * ldS),
-                n9 = Sz((long)QueryBlock * ldS),
-                n10 = Sz((long)(KeyBlock + 6) * _dPad),
-                n11 = Sz((long)(KeyBlock + 6) * _dvPad);
-            var kt = AttentionScratch.Get(n0 + n1 + n2 + n3 + n4 + n5 + n6 + n7 + n8 + n9 + n10 + n11);
+                n9 = Sz((long)(KeyBlock + 6) * _dPad),
+                n10 = Sz((long)(KeyBlock + 6) * _dvPad);
+            var kt = AttentionScratch.Get(n0 + n1 + n2 + n3 + n4 + n5 + n6 + n7 + n8 + n9 + n10);
             var vt = kt + n0;
             var kp = vt + n1;
             var qp = kp + n2;
             var dop = qp + n3;
-            var lse = dop + n4;
-            var delta = lse + n5;
-            var dq = delta + n6;
-            var s = dq + n7;
-            var ds = s + n8;
-            var dk = ds + n9;
-            var dv = dk + n10;
+            var delta = dop + n4;
+            var dq = delta + n5;
+            var s = dq + n6;
+            var ds = s + n7;
+            var dk = ds + n8;
+            var dv = dk + n9;
 
             for (var g = start; g < end; g++)
             {
@@ -179,7 +223,8 @@ internal static unsafe class AttentionBackward<TOps, TVec>
                     AttentionRows<TOps, TVec>.PackTransposed(kt, nkPad, key, _p.Key.RowStride, _nk, _d, nkPad);
                     AttentionRows<TOps, TVec>.PackTransposed(vt, nkPad, _p.Value.Matrix(b, h), _p.Value.RowStride, _nk, _dv, nkPad);
                     AttentionRows<TOps, TVec>.PackRows(kp, _dPad, key, _p.Key.RowStride, _nk, _d, _scale, _nk);
-                    PackQueries(b, h, 0, _nq, qp, dop, lse, delta);
+                    PackQueries(b, h, 0, _nq, qp, dop, delta);
+                    var lse = Lse(bh);
                     new Span<float>(dq, nqPad * _dPad).Clear();
                     for (var j0 = 0; j0 < _nk; j0 += KeyBlock)
                     {
@@ -211,27 +256,19 @@ internal static unsafe class AttentionBackward<TOps, TVec>
             var block = KeyPassBlock;
             var ranges = (_nk + block - 1) / block;
             var inner = Math.Min(block, KeyBlock);
-            int nqPad = RoundUp(_nq, 6), ldS = inner + KeyPad, ldKt = RoundUp(inner, KeyPad);
+            int ldS = inner + KeyPad, ldKt = RoundUp(inner, KeyPad);
             long n0 = Sz((long)_d * ldKt),
                 n1 = Sz((long)_dv * ldKt),
-                n2 = Sz((long)nqPad * _dPad),
-                n3 = Sz((long)nqPad * _dvPad),
-                n4 = Sz(_nq),
-                n5 = Sz(_nq),
-                n6 = Sz((long)QueryBlock * ldS),
-                n7 = Sz((long)QueryBlock * ldS),
-                n8 = Sz((long)(inner + 6) * _dPad),
-                n9 = Sz((long)(inner + 6) * _dvPad);
-            var kt = AttentionScratch.Get(n0 + n1 + n2 + n3 + n4 + n5 + n6 + n7 + n8 + n9);
+                n2 = Sz((long)QueryBlock * ldS),
+                n3 = Sz((long)QueryBlock * ldS),
+                n4 = Sz((long)(inner + 6) * _dPad),
+                n5 = Sz((long)(inner + 6) * _dvPad);
+            var kt = AttentionScratch.Get(n0 + n1 + n2 + n3 + n4 + n5);
             var vt = kt + n0;
-            var qp = vt + n1;
-            var dop = qp + n2;
-            var lse = dop + n3;
-            var delta = lse + n4;
-            var s = delta + n5;
-            var ds = s + n6;
-            var dk = ds + n7;
-            var dv = dk + n8;
+            var s = vt + n1;
+            var ds = s + n2;
+            var dk = ds + n3;
+            var dv = dk + n4;
 
             for (var u = start; u < end; u++)
             {
@@ -243,7 +280,7 @@ internal static unsafe class AttentionBackward<TOps, TVec>
                 {
                     var bh = Member(g, index);
                     int b = bh / _p.Heads, h = bh % _p.Heads;
-                    PackQueries(b, h, 0, _nq, qp, dop, lse, delta);
+                    float* qp = SharedQuery(bh), dop = SharedOutputGrad(bh), delta = SharedDelta(bh), lse = Lse(bh);
                     for (var j0 = ja; j0 < jb; j0 += inner)
                     {
                         var kc = Math.Min(inner, jb - j0);
@@ -277,22 +314,14 @@ internal static unsafe class AttentionBackward<TOps, TVec>
                 n1 = Sz((long)_dv * nkPad),
                 n2 = Sz((long)_nk * _dPad),
                 n3 = Sz((long)QueryBlock * _dPad),
-                n4 = Sz((long)QueryBlock * _dvPad),
-                n5 = Sz(QueryBlock),
-                n6 = Sz(QueryBlock),
-                n7 = Sz((long)QueryBlock * _dPad),
-                n8 = Sz((long)QueryBlock * ldS),
-                n9 = Sz((long)QueryBlock * ldS);
-            var kt = AttentionScratch.Get(n0 + n1 + n2 + n3 + n4 + n5 + n6 + n7 + n8 + n9);
+                n4 = Sz((long)QueryBlock * ldS),
+                n5 = Sz((long)QueryBlock * ldS);
+            var kt = AttentionScratch.Get(n0 + n1 + n2 + n3 + n4 + n5);
             var vt = kt + n0;
             var kp = vt + n1;
-            var qp = kp + n2;
-            var dop = qp + n3;
-            var lse = dop + n4;
-            var delta = lse + n5;
-            var dq = delta + n6;
-            var s = dq + n7;
-            var ds = s + n8;
+            var dq = kp + n2;
+            var s = dq + n3;
+            var ds = s + n4;
 
             var packed = -1;
             for (var u = start; u < end; u++)
@@ -310,12 +339,13 @@ internal static unsafe class AttentionBackward<TOps, TVec>
                 }
                 var rc = Math.Min(QueryBlock, _nq - i0);
                 var rRows = RoundUp(rc, 6);
-                PackQueries(b, h, i0, rc, qp, dop, lse, delta);
+                float* qp = SharedQuery(bh) + i0 * _dPad, dop = SharedOutputGrad(bh) + i0 * _dvPad;
+                float* delta = SharedDelta(bh) + i0, lse = Lse(bh) + i0;
                 new Span<float>(dq, rRows * _dPad).Clear();
                 var kEnd = _p.Causal ? Math.Min(_nk, i0 + rc) : _nk;
                 for (var j0 = 0; j0 < kEnd; j0 += KeyBlock)
                 {
-                    var kc = Math.Min(KeyBlock, _nk - j0);
+                    var kc = Math.Min(KeyBlock, kEnd - j0);
                     Scores(b, h, i0, rc, j0, kc, qp, dop, lse, delta, kt + j0, vt + j0, nkPad, s, ds, ldS, biasGrad: false);
                     AttentionTiles<TOps, TVec>.Multiply(rRows, _dPad / TOps.Count, kc, ds, ldS, 1, kp + j0 * _dPad, _dPad, dq, _dPad, accumulate: true);
                 }
@@ -324,22 +354,18 @@ internal static unsafe class AttentionBackward<TOps, TVec>
         }
 
         /// <summary>
-        /// Packs queries [i0, i0 + rows) of (b, h): Q̃ = scale·Q and dO (rows padded to 6 with zeros), L, and
+        /// Packs queries [i0, i0 + rows) of (b, h): Q̃ = scale·Q and dO (rows padded to a multiple of 6 with zeros), and
         /// D_i = dO_i · O_i.
         /// </summary>
-        private void PackQueries(int b, int h, int i0, int rows, float* qp, float* dop, float* lse, float* delta)
+        private void PackQueries(int b, int h, int i0, int rows, float* qp, float* dop, float* delta)
         {
             var rowsPad = RoundUp(rows, 6);
             AttentionRows<TOps, TVec>.PackRows(qp, _dPad, _p.Query.Matrix(b, h) + i0 * _p.Query.RowStride, _p.Query.RowStride, rows, _d, _scale, rowsPad);
             var go = _dO.Matrix(b, h) + i0 * _dO.RowStride;
             AttentionRows<TOps, TVec>.PackRows(dop, _dvPad, go, _dO.RowStride, rows, _dv, 1f, rowsPad);
             var o = _o.Matrix(b, h) + i0 * _o.RowStride;
-            var l = _lse + ((long)b * _p.Heads + h) * _nq + i0;
             for (var r = 0; r < rows; r++)
-            {
-                lse[r] = l[r];
                 delta[r] = AttentionRows<TOps, TVec>.Dot(go + r * _dO.RowStride, o + r * _o.RowStride, _dv);
-            }
         }
 
         /// <summary>

@@ -21,7 +21,7 @@ internal static unsafe class AttentionForward<TOps, TVec>
     where TVec : unmanaged
 {
     /// <summary>Queries per work unit (a multiple of the 6-row register tile).</summary>
-    public const int QueryBlock = 48;
+    public const int QueryBlock = 72;
 
     /// <summary>Keys per online-softmax step (a multiple of 64, the widest register tile). Results depend on it.</summary>
     public const int KeyBlock = 256;
@@ -106,36 +106,20 @@ internal static unsafe class AttentionForward<TOps, TVec>
                     var last = j0 + kc - 1;
                     if (p.Causal && i < last)
                         last = i;
-                    var mx = TOps.Create(float.NegativeInfinity);
-                    for (var v = 0; v < vectors; v++)
-                    {
-                        var x = TOps.Load(srow + v * w);
-                        var first = j0 + v * w;
-                        if (first + w - 1 > last)
-                        {
-                            x = TOps.MaskAbove(x, first, last);
-                            TOps.Store(srow + v * w, x);
-                        }
-                        mx = TOps.Max(mx, x);
-                    }
+                    // Keys past the causal limit, past Nk or in the padding of the last vector: −∞.
+                    for (var v = Math.Max(0, (last - j0 + 1) / w); v < vectors; v++)
+                        TOps.Store(srow + v * w, TOps.MaskAbove(TOps.Load(srow + v * w), j0 + v * w, last));
                     var mOld = m[r];
-                    var mNew = Math.Max(mOld, TOps.MaxAcross(mx));
+                    var mNew = Math.Max(mOld, AttentionRows<TOps, TVec>.Max(srow, vectors));
                     if (mNew == float.NegativeInfinity)
                     {
                         // Every key so far is masked: P = 0 and the running state stays empty.
                         new Span<float>(srow, vectors * w).Clear();
                         continue;
                     }
-                    var mv = TOps.Create(mNew);
-                    var sum = TOps.Zero;
-                    for (var v = 0; v < vectors; v++)
-                    {
-                        var e = TOps.Exp(TOps.Subtract(TOps.Load(srow + v * w), mv));
-                        TOps.Store(srow + v * w, e);
-                        sum = TOps.Add(sum, e);
-                    }
+                    var rowSum = AttentionRows<TOps, TVec>.Exp(srow, vectors, mNew);
                     var alpha = ExpOp.Invoke(mOld - mNew);
-                    l[r] = l[r] * alpha + TOps.SumAcross(sum);
+                    l[r] = l[r] * alpha + rowSum;
                     m[r] = mNew;
                     if (alpha != 1f)
                         AttentionRows<TOps, TVec>.ScaleRow(acc + r * dvPad, acc + r * dvPad, dvPad, alpha);

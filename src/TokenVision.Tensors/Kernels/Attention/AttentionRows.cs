@@ -1,4 +1,6 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace TokenVision.Tensors.Kernels.Attention;
 
@@ -14,23 +16,38 @@ internal static unsafe class AttentionRows<TOps, TVec>
     /// </summary>
     public static void PackTransposed(float* dst, nint ldDst, float* src, long srcRow, int rows, int cols, int rowsPad)
     {
-        // Eight source rows at a time keep eight read streams and write eight consecutive floats per line.
         var r = 0;
-        for (; r + 8 <= rows; r += 8)
+        if (TOps.Count > 1 && Sse.IsSupported)
         {
-            var s = src + r * srcRow;
-            var d = dst + r;
-            for (var c = 0; c < cols; c++)
+            // 4 × 4 blocks transposed in registers: four loads, eight shuffles, four stores per 16 elements.
+            for (; r + 4 <= rows; r += 4)
             {
-                var o = d + c * ldDst;
-                o[0] = s[c];
-                o[1] = s[srcRow + c];
-                o[2] = s[2 * srcRow + c];
-                o[3] = s[3 * srcRow + c];
-                o[4] = s[4 * srcRow + c];
-                o[5] = s[5 * srcRow + c];
-                o[6] = s[6 * srcRow + c];
-                o[7] = s[7 * srcRow + c];
+                var s = src + r * srcRow;
+                var d = dst + r;
+                var c = 0;
+                for (; c + 4 <= cols; c += 4)
+                {
+                    var a0 = Vector128.Load(s + c);
+                    var a1 = Vector128.Load(s + srcRow + c);
+                    var a2 = Vector128.Load(s + 2 * srcRow + c);
+                    var a3 = Vector128.Load(s + 3 * srcRow + c);
+                    var t0 = Sse.UnpackLow(a0, a1);
+                    var t1 = Sse.UnpackLow(a2, a3);
+                    var t2 = Sse.UnpackHigh(a0, a1);
+                    var t3 = Sse.UnpackHigh(a2, a3);
+                    Sse.MoveLowToHigh(t0, t1).Store(d + c * ldDst);
+                    Sse.MoveHighToLow(t1, t0).Store(d + (c + 1) * ldDst);
+                    Sse.MoveLowToHigh(t2, t3).Store(d + (c + 2) * ldDst);
+                    Sse.MoveHighToLow(t3, t2).Store(d + (c + 3) * ldDst);
+                }
+                for (; c < cols; c++)
+                {
+                    var o = d + c * ldDst;
+                    o[0] = s[c];
+                    o[1] = s[srcRow + c];
+                    o[2] = s[2 * srcRow + c];
+                    o[3] = s[3 * srcRow + c];
+                }
             }
         }
         for (; r < rows; r++)
@@ -68,6 +85,49 @@ internal static unsafe class AttentionRows<TOps, TVec>
         }
         if (rowsPad > rows)
             new Span<float>(dst + (nint)rows * ld, (rowsPad - rows) * ld).Clear();
+    }
+
+    /// <summary>Largest of s[0 .. vectors·W) (two running maxima to halve the dependency chain).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Max(float* s, int vectors)
+    {
+        var w = TOps.Count;
+        TVec m0 = TOps.Create(float.NegativeInfinity), m1 = m0;
+        var v = 0;
+        for (; v + 2 <= vectors; v += 2)
+        {
+            m0 = TOps.Max(m0, TOps.Load(s + v * w));
+            m1 = TOps.Max(m1, TOps.Load(s + (v + 1) * w));
+        }
+        if (v < vectors)
+            m0 = TOps.Max(m0, TOps.Load(s + v * w));
+        return TOps.MaxAcross(TOps.Max(m0, m1));
+    }
+
+    /// <summary>s[j] = e^(s[j] − max) for j &lt; vectors·W, returning Σ s[j] (two running sums, combined at the end).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Exp(float* s, int vectors, float max)
+    {
+        var w = TOps.Count;
+        var mv = TOps.Create(max);
+        TVec s0 = TOps.Zero, s1 = TOps.Zero;
+        var v = 0;
+        for (; v + 2 <= vectors; v += 2)
+        {
+            var e0 = TOps.Exp(TOps.Subtract(TOps.Load(s + v * w), mv));
+            var e1 = TOps.Exp(TOps.Subtract(TOps.Load(s + (v + 1) * w), mv));
+            TOps.Store(s + v * w, e0);
+            TOps.Store(s + (v + 1) * w, e1);
+            s0 = TOps.Add(s0, e0);
+            s1 = TOps.Add(s1, e1);
+        }
+        if (v < vectors)
+        {
+            var e0 = TOps.Exp(TOps.Subtract(TOps.Load(s + v * w), mv));
+            TOps.Store(s + v * w, e0);
+            s0 = TOps.Add(s0, e0);
+        }
+        return TOps.SumAcross(TOps.Add(s0, s1));
     }
 
     /// <summary>dst[c] = scale · src[c] for c &lt; cols (vector body, scalar tail).</summary>

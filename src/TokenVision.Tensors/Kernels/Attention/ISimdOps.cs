@@ -48,7 +48,7 @@ internal unsafe interface ISimdOps<TVec>
     /// <summary>Sum of the lanes, in a fixed order.</summary>
     static abstract float SumAcross(TVec v);
 
-    /// <summary>e^x lane-wise (see <see cref="ExpOp"/>).</summary>
+    /// <summary>e^x lane-wise for x ≤ 88.72 (see <see cref="ExpOp.InvokeNonPositive(float)"/>); 0 below about −87.</summary>
     static abstract TVec Exp(TVec x);
 
     /// <summary>Sets to −∞ the lanes whose byte in <paramref name="keep"/> (<see cref="Count"/> bytes) is zero.</summary>

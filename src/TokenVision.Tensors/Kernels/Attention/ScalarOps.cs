@@ -56,7 +56,7 @@ internal readonly unsafe struct ScalarOps : ISimdOps<float>
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Exp(float x) => ExpOp.Invoke(x);
+    public static float Exp(float x) => ExpOp.InvokeNonPositive(x);
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

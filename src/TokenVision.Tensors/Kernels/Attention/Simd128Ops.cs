@@ -67,7 +67,7 @@ internal readonly unsafe struct Simd128Ops : ISimdOps<Vector128<float>>
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<float> Exp(Vector128<float> x) => ExpOp.Invoke(x);
+    public static Vector128<float> Exp(Vector128<float> x) => ExpOp.InvokeNonPositive(x);
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -60,7 +60,7 @@ internal readonly unsafe struct Simd256Ops : ISimdOps<Vector256<float>>
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> Exp(Vector256<float> x) => ExpOp.Invoke(x);
+    public static Vector256<float> Exp(Vector256<float> x) => ExpOp.InvokeNonPositive(x);
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -60,7 +60,7 @@ internal readonly unsafe struct Simd512Ops : ISimdOps<Vector512<float>>
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> Exp(Vector512<float> x) => ExpOp.Invoke(x);
+    public static Vector512<float> Exp(Vector512<float> x) => ExpOp.InvokeNonPositive(x);
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

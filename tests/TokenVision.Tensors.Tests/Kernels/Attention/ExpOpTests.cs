@@ -15,7 +15,7 @@ public sealed class ExpOpTests
             yield return x;
         yield return 0f;
         yield return -0f;
-        yield return ExpOp.Lower;
+        yield return -86.9f;
         yield return 88.7f;
     }
 
@@ -37,6 +37,7 @@ public sealed class ExpOpTests
     [InlineData(float.NegativeInfinity, 0f)]
     [InlineData(-1000f, 0f)]
     [InlineData(-87f, 0f)]
+    [InlineData(-88f, 0f)]
     [InlineData(89f, float.PositiveInfinity)]
     [InlineData(float.PositiveInfinity, float.PositiveInfinity)]
     [InlineData(float.NaN, float.NaN)]

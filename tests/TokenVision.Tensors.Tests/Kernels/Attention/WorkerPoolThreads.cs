@@ -2,6 +2,6 @@ using Xunit;
 
 namespace TokenVision.Tensors.Tests.Kernels.Attention;
 
-/// <summary>Tests that change <c>WorkerPool.Threads</c> run one at a time.</summary>
+/// <summary>Tests that change <c>WorkerPool.Threads</c> or count process-wide allocations run alone.</summary>
 [CollectionDefinition(nameof(WorkerPoolThreads), DisableParallelization = true)]
 public sealed class WorkerPoolThreads;
