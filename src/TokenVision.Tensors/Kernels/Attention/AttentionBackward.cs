@@ -54,7 +54,7 @@ internal static unsafe class AttentionBackward<TOps, TVec>
         var one = onePass ?? (threads == 1 || 10L * perThread * threads <= 14L * groups);
         if (one)
         {
-            WorkerPool.For(groups, 1, job.OnePass);
+            AttentionWorkQueue.Run(groups, job.OnePass);
             return;
         }
         // Two passes share one packed copy of Q̃, dO and D (the size of the inputs, O(N·d)), made in parallel first.
@@ -66,7 +66,7 @@ internal static unsafe class AttentionBackward<TOps, TVec>
             fixed (byte* raw = block)
             {
                 job.Shared = (float*)(((nint)raw + StoragePool.Alignment - 1) & ~(nint)(StoragePool.Alignment - 1));
-                WorkerPool.For(pairs * qBlocks, 1, job.PackShared);
+                AttentionWorkQueue.Run(pairs * qBlocks, job.PackShared);
                 var nk = problem.KeyLength;
                 if (nk > 0)
                 {
@@ -75,9 +75,9 @@ internal static unsafe class AttentionBackward<TOps, TVec>
                         keyBlock /= 2;
                     job.KeyPassBlock = biasGrad.IsPresent && biasGrad.KeyStride == 0 ? nk : keyBlock;
                     var ranges = (nk + job.KeyPassBlock - 1) / job.KeyPassBlock;
-                    WorkerPool.For(groups * ranges, 1, job.KeyPass);
+                    AttentionWorkQueue.Run(groups * ranges, job.KeyPass);
                 }
-                WorkerPool.For(pairs * qBlocks, 1, job.QueryPass);
+                AttentionWorkQueue.Run(pairs * qBlocks, job.QueryPass);
             }
         }
         finally
@@ -169,15 +169,18 @@ internal static unsafe class AttentionBackward<TOps, TVec>
         private float* Lse(int bh) => _lse + (long)bh * _nq;
 
         /// <summary>Units [start, end) of (b, h, query block): packs that block into <see cref="Shared"/>.</summary>
-        public void PackShared(int start, int end)
+        public void PackShared(AttentionWorkQueue queue)
         {
             var qBlocks = (_nq + QueryBlock - 1) / QueryBlock;
-            for (var u = start; u < end; u++)
+            while (queue.TryTake(out var start, out var end))
             {
-                var bh = u / qBlocks;
-                var i0 = (u - bh * qBlocks) * QueryBlock;
-                PackQueries(bh / _p.Heads, bh % _p.Heads, i0, Math.Min(QueryBlock, _nq - i0),
-                    SharedQuery(bh) + i0 * _dPad, SharedOutputGrad(bh) + i0 * _dvPad, SharedDelta(bh) + i0);
+                for (var u = start; u < end; u++)
+                {
+                    var bh = u / qBlocks;
+                    var i0 = (u - bh * qBlocks) * QueryBlock;
+                    PackQueries(bh / _p.Heads, bh % _p.Heads, i0, Math.Min(QueryBlock, _nq - i0),
+                        SharedQuery(bh) + i0 * _dPad, SharedOutputGrad(bh) + i0 * _dvPad, SharedDelta(bh) + i0);
+                }
             }
         }
 
@@ -186,7 +189,7 @@ internal static unsafe class AttentionBackward<TOps, TVec>
         private int Member(int g, int index) => _members is null ? g : _members[_groupStart![g] + index];
 
         /// <summary>Groups [start, end): everything for each member, keys in blocks, queries in blocks within.</summary>
-        public void OnePass(int start, int end)
+        public void OnePass(AttentionWorkQueue queue)
         {
             int nqPad = RoundUp(_nq, 6), nkPad = RoundUp(_nk, KeyPad), ldS = KeyBlock + KeyPad;
             long n0 = Sz((long)_d * nkPad),
@@ -212,46 +215,49 @@ internal static unsafe class AttentionBackward<TOps, TVec>
             var dk = ds + n8;
             var dv = dk + n9;
 
-            for (var g = start; g < end; g++)
+            while (queue.TryTake(out var start, out var end))
             {
-                ZeroBiasGrad(g, 0, _nk);
-                for (var index = 0; index < MemberCount(g); index++)
+                for (var g = start; g < end; g++)
                 {
-                    var bh = Member(g, index);
-                    int b = bh / _p.Heads, h = bh % _p.Heads;
-                    var key = _p.Key.Matrix(b, h);
-                    AttentionRows<TOps, TVec>.PackTransposed(kt, nkPad, key, _p.Key.RowStride, _nk, _d, nkPad);
-                    AttentionRows<TOps, TVec>.PackTransposed(vt, nkPad, _p.Value.Matrix(b, h), _p.Value.RowStride, _nk, _dv, nkPad);
-                    AttentionRows<TOps, TVec>.PackRows(kp, _dPad, key, _p.Key.RowStride, _nk, _d, _scale, _nk);
-                    PackQueries(b, h, 0, _nq, qp, dop, delta);
-                    var lse = Lse(bh);
-                    new Span<float>(dq, nqPad * _dPad).Clear();
-                    for (var j0 = 0; j0 < _nk; j0 += KeyBlock)
+                    ZeroBiasGrad(g, 0, _nk);
+                    for (var index = 0; index < MemberCount(g); index++)
                     {
-                        var kc = Math.Min(KeyBlock, _nk - j0);
-                        var kRows = RoundUp(kc, 6);
-                        new Span<float>(dk, kRows * _dPad).Clear();
-                        new Span<float>(dv, kRows * _dvPad).Clear();
-                        for (var i0 = 0; i0 < _nq; i0 += QueryBlock)
+                        var bh = Member(g, index);
+                        int b = bh / _p.Heads, h = bh % _p.Heads;
+                        var key = _p.Key.Matrix(b, h);
+                        AttentionRows<TOps, TVec>.PackTransposed(kt, nkPad, key, _p.Key.RowStride, _nk, _d, nkPad);
+                        AttentionRows<TOps, TVec>.PackTransposed(vt, nkPad, _p.Value.Matrix(b, h), _p.Value.RowStride, _nk, _dv, nkPad);
+                        AttentionRows<TOps, TVec>.PackRows(kp, _dPad, key, _p.Key.RowStride, _nk, _d, _scale, _nk);
+                        PackQueries(b, h, 0, _nq, qp, dop, delta);
+                        var lse = Lse(bh);
+                        new Span<float>(dq, nqPad * _dPad).Clear();
+                        for (var j0 = 0; j0 < _nk; j0 += KeyBlock)
                         {
-                            var rc = Math.Min(QueryBlock, _nq - i0);
-                            if (_p.Causal && j0 > i0 + rc - 1)
-                                continue;
-                            Scores(b, h, i0, rc, j0, kc, qp + i0 * _dPad, dop + i0 * _dvPad, lse + i0, delta + i0, kt + j0, vt + j0, nkPad, s, ds, ldS);
-                            AccumulateKeyGrads(rc, kc, s, ds, ldS, qp + i0 * _dPad, dop + i0 * _dvPad, dk, dv);
-                            AttentionTiles<TOps, TVec>.Multiply(RoundUp(rc, 6), _dPad / TOps.Count, kc, ds, ldS, 1,
-                                kp + j0 * _dPad, _dPad, dq + i0 * _dPad, _dPad, accumulate: true);
+                            var kc = Math.Min(KeyBlock, _nk - j0);
+                            var kRows = RoundUp(kc, 6);
+                            new Span<float>(dk, kRows * _dPad).Clear();
+                            new Span<float>(dv, kRows * _dvPad).Clear();
+                            for (var i0 = 0; i0 < _nq; i0 += QueryBlock)
+                            {
+                                var rc = Math.Min(QueryBlock, _nq - i0);
+                                if (_p.Causal && j0 > i0 + rc - 1)
+                                    continue;
+                                Scores(b, h, i0, rc, j0, kc, qp + i0 * _dPad, dop + i0 * _dvPad, lse + i0, delta + i0, kt + j0, vt + j0, nkPad, s, ds, ldS);
+                                AccumulateKeyGrads(rc, kc, s, ds, ldS, qp + i0 * _dPad, dop + i0 * _dvPad, dk, dv);
+                                AttentionTiles<TOps, TVec>.Multiply(RoundUp(rc, 6), _dPad / TOps.Count, kc, ds, ldS, 1,
+                                    kp + j0 * _dPad, _dPad, dq + i0 * _dPad, _dPad, accumulate: true);
+                            }
+                            WriteRows(_dK.Matrix(b, h) + j0 * _dK.RowStride, _dK.RowStride, dk, _dPad, kc, _d);
+                            WriteRows(_dV.Matrix(b, h) + j0 * _dV.RowStride, _dV.RowStride, dv, _dvPad, kc, _dv);
                         }
-                        WriteRows(_dK.Matrix(b, h) + j0 * _dK.RowStride, _dK.RowStride, dk, _dPad, kc, _d);
-                        WriteRows(_dV.Matrix(b, h) + j0 * _dV.RowStride, _dV.RowStride, dv, _dvPad, kc, _dv);
+                        WriteRows(_dQ.Matrix(b, h), _dQ.RowStride, dq, _dPad, _nq, _d);
                     }
-                    WriteRows(_dQ.Matrix(b, h), _dQ.RowStride, dq, _dPad, _nq, _d);
                 }
             }
         }
 
         /// <summary>Units [start, end) of (group, key range): dK, dV and dBias for those keys.</summary>
-        public void KeyPass(int start, int end)
+        public void KeyPass(AttentionWorkQueue queue)
         {
             var block = KeyPassBlock;
             var ranges = (_nk + block - 1) / block;
@@ -270,43 +276,46 @@ internal static unsafe class AttentionBackward<TOps, TVec>
             var dk = ds + n3;
             var dv = dk + n4;
 
-            for (var u = start; u < end; u++)
+            while (queue.TryTake(out var start, out var end))
             {
-                var g = u / ranges;
-                var ja = (u - g * ranges) * block;
-                var jb = Math.Min(_nk, ja + block);
-                ZeroBiasGrad(g, ja, jb);
-                for (var index = 0; index < MemberCount(g); index++)
+                for (var u = start; u < end; u++)
                 {
-                    var bh = Member(g, index);
-                    int b = bh / _p.Heads, h = bh % _p.Heads;
-                    float* qp = SharedQuery(bh), dop = SharedOutputGrad(bh), delta = SharedDelta(bh), lse = Lse(bh);
-                    for (var j0 = ja; j0 < jb; j0 += inner)
+                    var g = u / ranges;
+                    var ja = (u - g * ranges) * block;
+                    var jb = Math.Min(_nk, ja + block);
+                    ZeroBiasGrad(g, ja, jb);
+                    for (var index = 0; index < MemberCount(g); index++)
                     {
-                        var kc = Math.Min(inner, jb - j0);
-                        var kRows = RoundUp(kc, 6);
-                        var kcPad = RoundUp(kc, KeyPad);
-                        AttentionRows<TOps, TVec>.PackTransposed(kt, ldKt, _p.Key.Matrix(b, h) + j0 * _p.Key.RowStride, _p.Key.RowStride, kc, _d, kcPad);
-                        AttentionRows<TOps, TVec>.PackTransposed(vt, ldKt, _p.Value.Matrix(b, h) + j0 * _p.Value.RowStride, _p.Value.RowStride, kc, _dv, kcPad);
-                        new Span<float>(dk, kRows * _dPad).Clear();
-                        new Span<float>(dv, kRows * _dvPad).Clear();
-                        for (var i0 = 0; i0 < _nq; i0 += QueryBlock)
+                        var bh = Member(g, index);
+                        int b = bh / _p.Heads, h = bh % _p.Heads;
+                        float* qp = SharedQuery(bh), dop = SharedOutputGrad(bh), delta = SharedDelta(bh), lse = Lse(bh);
+                        for (var j0 = ja; j0 < jb; j0 += inner)
                         {
-                            var rc = Math.Min(QueryBlock, _nq - i0);
-                            if (_p.Causal && j0 > i0 + rc - 1)
-                                continue;
-                            Scores(b, h, i0, rc, j0, kc, qp + i0 * _dPad, dop + i0 * _dvPad, lse + i0, delta + i0, kt, vt, ldKt, s, ds, ldS);
-                            AccumulateKeyGrads(rc, kc, s, ds, ldS, qp + i0 * _dPad, dop + i0 * _dvPad, dk, dv);
+                            var kc = Math.Min(inner, jb - j0);
+                            var kRows = RoundUp(kc, 6);
+                            var kcPad = RoundUp(kc, KeyPad);
+                            AttentionRows<TOps, TVec>.PackTransposed(kt, ldKt, _p.Key.Matrix(b, h) + j0 * _p.Key.RowStride, _p.Key.RowStride, kc, _d, kcPad);
+                            AttentionRows<TOps, TVec>.PackTransposed(vt, ldKt, _p.Value.Matrix(b, h) + j0 * _p.Value.RowStride, _p.Value.RowStride, kc, _dv, kcPad);
+                            new Span<float>(dk, kRows * _dPad).Clear();
+                            new Span<float>(dv, kRows * _dvPad).Clear();
+                            for (var i0 = 0; i0 < _nq; i0 += QueryBlock)
+                            {
+                                var rc = Math.Min(QueryBlock, _nq - i0);
+                                if (_p.Causal && j0 > i0 + rc - 1)
+                                    continue;
+                                Scores(b, h, i0, rc, j0, kc, qp + i0 * _dPad, dop + i0 * _dvPad, lse + i0, delta + i0, kt, vt, ldKt, s, ds, ldS);
+                                AccumulateKeyGrads(rc, kc, s, ds, ldS, qp + i0 * _dPad, dop + i0 * _dvPad, dk, dv);
+                            }
+                            WriteRows(_dK.Matrix(b, h) + j0 * _dK.RowStride, _dK.RowStride, dk, _dPad, kc, _d);
+                            WriteRows(_dV.Matrix(b, h) + j0 * _dV.RowStride, _dV.RowStride, dv, _dvPad, kc, _dv);
                         }
-                        WriteRows(_dK.Matrix(b, h) + j0 * _dK.RowStride, _dK.RowStride, dk, _dPad, kc, _d);
-                        WriteRows(_dV.Matrix(b, h) + j0 * _dV.RowStride, _dV.RowStride, dv, _dvPad, kc, _dv);
                     }
                 }
             }
         }
 
         /// <summary>Units [start, end) of (b, h, query block): dQ for those queries (dBias was done by the key pass).</summary>
-        public void QueryPass(int start, int end)
+        public void QueryPass(AttentionWorkQueue queue)
         {
             int nkPad = RoundUp(_nk, KeyPad), ldS = KeyBlock + KeyPad;
             var qBlocks = (_nq + QueryBlock - 1) / QueryBlock;
@@ -324,32 +333,35 @@ internal static unsafe class AttentionBackward<TOps, TVec>
             var ds = s + n4;
 
             var packed = -1;
-            for (var u = start; u < end; u++)
+            while (queue.TryTake(out var start, out var end))
             {
-                var bh = u / qBlocks;
-                var i0 = (u - bh * qBlocks) * QueryBlock;
-                int b = bh / _p.Heads, h = bh % _p.Heads;
-                if (bh != packed)
+                for (var u = start; u < end; u++)
                 {
-                    var key = _p.Key.Matrix(b, h);
-                    AttentionRows<TOps, TVec>.PackTransposed(kt, nkPad, key, _p.Key.RowStride, _nk, _d, nkPad);
-                    AttentionRows<TOps, TVec>.PackTransposed(vt, nkPad, _p.Value.Matrix(b, h), _p.Value.RowStride, _nk, _dv, nkPad);
-                    AttentionRows<TOps, TVec>.PackRows(kp, _dPad, key, _p.Key.RowStride, _nk, _d, _scale, _nk);
-                    packed = bh;
+                    var bh = u / qBlocks;
+                    var i0 = (u - bh * qBlocks) * QueryBlock;
+                    int b = bh / _p.Heads, h = bh % _p.Heads;
+                    if (bh != packed)
+                    {
+                        var key = _p.Key.Matrix(b, h);
+                        AttentionRows<TOps, TVec>.PackTransposed(kt, nkPad, key, _p.Key.RowStride, _nk, _d, nkPad);
+                        AttentionRows<TOps, TVec>.PackTransposed(vt, nkPad, _p.Value.Matrix(b, h), _p.Value.RowStride, _nk, _dv, nkPad);
+                        AttentionRows<TOps, TVec>.PackRows(kp, _dPad, key, _p.Key.RowStride, _nk, _d, _scale, _nk);
+                        packed = bh;
+                    }
+                    var rc = Math.Min(QueryBlock, _nq - i0);
+                    var rRows = RoundUp(rc, 6);
+                    float* qp = SharedQuery(bh) + i0 * _dPad, dop = SharedOutputGrad(bh) + i0 * _dvPad;
+                    float* delta = SharedDelta(bh) + i0, lse = Lse(bh) + i0;
+                    new Span<float>(dq, rRows * _dPad).Clear();
+                    var kEnd = _p.Causal ? Math.Min(_nk, i0 + rc) : _nk;
+                    for (var j0 = 0; j0 < kEnd; j0 += KeyBlock)
+                    {
+                        var kc = Math.Min(KeyBlock, kEnd - j0);
+                        Scores(b, h, i0, rc, j0, kc, qp, dop, lse, delta, kt + j0, vt + j0, nkPad, s, ds, ldS, biasGrad: false);
+                        AttentionTiles<TOps, TVec>.Multiply(rRows, _dPad / TOps.Count, kc, ds, ldS, 1, kp + j0 * _dPad, _dPad, dq, _dPad, accumulate: true);
+                    }
+                    WriteRows(_dQ.Matrix(b, h) + i0 * _dQ.RowStride, _dQ.RowStride, dq, _dPad, rc, _d);
                 }
-                var rc = Math.Min(QueryBlock, _nq - i0);
-                var rRows = RoundUp(rc, 6);
-                float* qp = SharedQuery(bh) + i0 * _dPad, dop = SharedOutputGrad(bh) + i0 * _dvPad;
-                float* delta = SharedDelta(bh) + i0, lse = Lse(bh) + i0;
-                new Span<float>(dq, rRows * _dPad).Clear();
-                var kEnd = _p.Causal ? Math.Min(_nk, i0 + rc) : _nk;
-                for (var j0 = 0; j0 < kEnd; j0 += KeyBlock)
-                {
-                    var kc = Math.Min(KeyBlock, kEnd - j0);
-                    Scores(b, h, i0, rc, j0, kc, qp, dop, lse, delta, kt + j0, vt + j0, nkPad, s, ds, ldS, biasGrad: false);
-                    AttentionTiles<TOps, TVec>.Multiply(rRows, _dPad / TOps.Count, kc, ds, ldS, 1, kp + j0 * _dPad, _dPad, dq, _dPad, accumulate: true);
-                }
-                WriteRows(_dQ.Matrix(b, h) + i0 * _dQ.RowStride, _dQ.RowStride, dq, _dPad, rc, _d);
             }
         }
 

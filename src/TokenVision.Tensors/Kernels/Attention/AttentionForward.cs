@@ -1,5 +1,3 @@
-using TokenVision.Tensors.Threading;
-
 namespace TokenVision.Tensors.Kernels.Attention;
 
 /// <summary>
@@ -34,12 +32,12 @@ internal static unsafe class AttentionForward<TOps, TVec>
         var job = new Job(problem, output, logSumExp);
         var qBlocks = (problem.QueryLength + QueryBlock - 1) / QueryBlock;
         var units = problem.Batch * problem.Heads * qBlocks;
-        WorkerPool.For(units, 1, job.Range);
+        AttentionWorkQueue.Run(units, job.Work);
     }
 
     private sealed class Job(AttentionProblem p, AttentionOperand output, float* logSumExp)
     {
-        public void Range(int start, int end)
+        public void Work(AttentionWorkQueue queue)
         {
             int d = p.HeadDim, dv = p.ValueDim, nk = p.KeyLength, w = TOps.Count;
             var qBlocks = (p.QueryLength + QueryBlock - 1) / QueryBlock;
@@ -57,19 +55,22 @@ internal static unsafe class AttentionForward<TOps, TVec>
             var l = m + QueryBlock;
 
             var packed = -1;
-            for (var u = start; u < end; u++)
+            while (queue.TryTake(out var start, out var end))
             {
-                var bh = u / qBlocks;
-                var qb = u - bh * qBlocks;
-                var b = bh / p.Heads;
-                var h = bh - b * p.Heads;
-                if (bh != packed)
+                for (var u = start; u < end; u++)
                 {
-                    AttentionRows<TOps, TVec>.PackTransposed(kt, nkPad, p.Key.Matrix(b, h), p.Key.RowStride, nk, d, nkPad);
-                    AttentionRows<TOps, TVec>.PackRows(vp, dvPad, p.Value.Matrix(b, h), p.Value.RowStride, nk, dv, 1f, nk);
-                    packed = bh;
+                    var bh = u / qBlocks;
+                    var qb = u - bh * qBlocks;
+                    var b = bh / p.Heads;
+                    var h = bh - b * p.Heads;
+                    if (bh != packed)
+                    {
+                        AttentionRows<TOps, TVec>.PackTransposed(kt, nkPad, p.Key.Matrix(b, h), p.Key.RowStride, nk, d, nkPad);
+                        AttentionRows<TOps, TVec>.PackRows(vp, dvPad, p.Value.Matrix(b, h), p.Value.RowStride, nk, dv, 1f, nk);
+                        packed = bh;
+                    }
+                    Block(b, h, qb * QueryBlock, kt, nkPad, vp, dvPad, qp, s, acc, m, l);
                 }
-                Block(b, h, qb * QueryBlock, kt, nkPad, vp, dvPad, qp, s, acc, m, l);
             }
         }
 
