@@ -28,7 +28,7 @@ internal static unsafe class AttentionBackward<TOps, TVec>
     public const int QueryBlock = 48;
 
     /// <summary>Keys per block (a multiple of 16); the key pass may use smaller blocks for load balance.</summary>
-    public const int KeyBlock = 64;
+    public const int KeyBlock = 128;
 
     private const int KeyPad = 16;
 
@@ -48,8 +48,8 @@ internal static unsafe class AttentionBackward<TOps, TVec>
         var job = new Job(problem, output, outputGrad, logSumExp, queryGrad, keyGrad, valueGrad, biasGrad);
         var groups = job.Groups;
         var threads = WorkerPool.Threads;
-        // One pass does 10 units of work per (b, h), two passes 14 but split finer: take one pass unless its
-        // contiguous split over groups would leave threads idle for more than that difference.
+        // One pass does 10 units of work per (b, h), two passes 14 but split finer: take one pass unless handing out
+        // whole groups would leave threads idle for more than that difference.
         var perThread = (groups + threads - 1) / threads;
         var one = onePass ?? (threads == 1 || 10L * perThread * threads <= 14L * groups);
         if (one)
