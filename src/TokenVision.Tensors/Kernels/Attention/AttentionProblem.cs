@@ -8,7 +8,8 @@ namespace TokenVision.Tensors.Kernels.Attention;
 /// Masking (PyTorch <c>scaled_dot_product_attention</c> semantics): a masked score (mask byte 0, or key j &gt; query i
 /// under <see cref="Causal"/>, top-left aligned like <c>torch.ones(Nq, Nk).tril()</c>) becomes −∞ before the softmax.
 /// A row with every score −∞ (fully masked, or Nk = 0) yields a zero output row and log-sum-exp +∞, whose gradient is
-/// zero — the choice PyTorch's fused kernels and its safe-softmax math path make; the plain math formula would give NaN.
+/// zero. This matches current PyTorch (its SDPA math path zeroes such rows with <c>_safe_softmax</c>, and its fused
+/// kernels return zeros); a plain softmax, as in PyTorch before 2.5, gives NaN.
 /// </remarks>
 internal readonly struct AttentionProblem
 {
