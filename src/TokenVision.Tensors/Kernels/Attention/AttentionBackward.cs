@@ -10,13 +10,12 @@ namespace TokenVision.Tensors.Kernels.Attention;
 /// <remarks>
 /// For a block of queries i and keys j, with Q̃ = scale·Q, K̃ = scale·K and D_i = dO_i·O_i:
 /// S = Q̃·Kᵀ + bias (masked to −∞), P = e^(S − L), dP = dO·Vᵀ, dS = P ∘ (dP − D);
-/// dV_j += Pᵀ·dO, dK_j += dSᵀ·Q̃, dQ_i += dS·K̃, dBias += dS.
-/// Two schedules, chosen by load balance only, give bitwise identical results (every output element is one chain of
-/// multiply-adds over the other token dimension, in token order): one pass per group of (b, h) when there are enough
-/// groups for the threads; otherwise a key pass (dK, dV, dBias; units of key blocks) then a query pass (dQ; units of
-/// query blocks), which recomputes S and dP once more. A group is the set of (b, h) whose dBias planes coincide
-/// (stride 0 or period); one thread owns a group's dBias and sums its members in (b, h) order, so the bias gradient
-/// reduction is deterministic too. Results do not depend on the thread count.
+/// dV_j += Pᵀ·dO, dK_j += dSᵀ·Q̃, dQ_i += dS·K̃, dBias += dS — 10·Nq·Nk·d flops per head, nothing recomputed twice.
+/// Work units (see <see cref="AttentionBackwardSchedule"/>) are a group of (b, h) — the set whose dBias planes coincide
+/// (stride 0 or batch period), each (b, h) alone without dBias — or, for few (b, h), a group and one of up to four key
+/// chunks, whose partial dQ are summed in chunk order at the end. Every output element has one writer and is one
+/// chain of multiply-adds in token order, a group's dBias sums its members in (b, h) order, and the schedule depends
+/// only on the problem: results are bitwise identical run to run and for any thread count.
 /// </remarks>
 /// <typeparam name="TOps">The instruction-set level.</typeparam>
 /// <typeparam name="TVec">Its register type.</typeparam>
@@ -27,8 +26,14 @@ internal static unsafe class AttentionBackward<TOps, TVec>
     /// <summary>Queries per block (a multiple of the 6-row register tile).</summary>
     public const int QueryBlock = 48;
 
-    /// <summary>Keys per block (a multiple of 16); the key pass may use smaller blocks for load balance.</summary>
+    /// <summary>Keys per block (a multiple of 16).</summary>
     public const int KeyBlock = 128;
+
+    /// <summary>Below this many (b, h) pairs the automatic schedule splits the keys.</summary>
+    public const int SplitBelowPairs = 8;
+
+    /// <summary>Most key chunks of the split schedule (each keeps a partial dQ the size of Q).</summary>
+    public const int MaxChunks = 4;
 
     private const int KeyPad = 16;
 
@@ -41,25 +46,30 @@ internal static unsafe class AttentionBackward<TOps, TVec>
     /// <param name="keyGrad">dK, overwritten.</param>
     /// <param name="valueGrad">dV, overwritten.</param>
     /// <param name="biasGrad">dBias (overwritten) or absent.</param>
-    /// <param name="onePass">Forces a schedule (tests); null chooses by load balance.</param>
+    /// <param name="schedule">Work split; <see cref="AttentionBackwardSchedule.Auto"/> chooses from the problem.</param>
     public static void Run(in AttentionProblem problem, AttentionOperand output, AttentionOperand outputGrad, float* logSumExp,
-        AttentionOperand queryGrad, AttentionOperand keyGrad, AttentionOperand valueGrad, ScoreTerm<float> biasGrad, bool? onePass)
+        AttentionOperand queryGrad, AttentionOperand keyGrad, AttentionOperand valueGrad, ScoreTerm<float> biasGrad,
+        AttentionBackwardSchedule schedule)
     {
         var job = new Job(problem, output, outputGrad, logSumExp, queryGrad, keyGrad, valueGrad, biasGrad);
-        var groups = job.Groups;
-        var threads = WorkerPool.Threads;
-        // One pass does 10 units of work per (b, h), two passes 14 but split finer: take one pass unless handing out
-        // whole groups would leave threads idle for more than that difference.
-        var perThread = (groups + threads - 1) / threads;
-        var one = onePass ?? (threads == 1 || 10L * perThread * threads <= 14L * groups);
-        if (one)
+        var pairs = problem.Batch * problem.Heads;
+        var nk = problem.KeyLength;
+        // Key chunks: up to four, whole blocks of 16 keys; one when dBias broadcasts over keys (every chunk would
+        // write the same elements).
+        var chunks = biasGrad.IsPresent && biasGrad.KeyStride == 0 ? 1 : Math.Clamp((nk + KeyBlock - 1) / KeyBlock, 1, MaxChunks);
+        var chunkKeys = RoundUp((nk + chunks - 1) / Math.Max(chunks, 1), KeyPad);
+        chunks = nk == 0 ? 1 : (nk + chunkKeys - 1) / chunkKeys;
+        if (schedule == AttentionBackwardSchedule.Auto)
+            schedule = pairs < SplitBelowPairs && chunks > 1 ? AttentionBackwardSchedule.SplitKeys : AttentionBackwardSchedule.OnePass;
+        if (schedule == AttentionBackwardSchedule.OnePass)
         {
-            AttentionWorkQueue.Run(groups, job.OnePass);
+            AttentionWorkQueue.Run(job.Groups, job.OnePass);
             return;
         }
-        // Two passes share one packed copy of Q̃, dO and D (the size of the inputs, O(N·d)), made in parallel first.
+        // Split keys: Q̃, dO, D packed once for all units, plus one partial dQ per (chunk, b, h): O(N·d) in all.
         var qBlocks = (problem.QueryLength + QueryBlock - 1) / QueryBlock;
-        var pairs = problem.Batch * problem.Heads;
+        job.Chunks = chunks;
+        job.ChunkKeys = chunkKeys;
         var block = StoragePool.Rent(4 * job.SharedFloats + StoragePool.Alignment);
         try
         {
@@ -67,17 +77,8 @@ internal static unsafe class AttentionBackward<TOps, TVec>
             {
                 job.Shared = (float*)(((nint)raw + StoragePool.Alignment - 1) & ~(nint)(StoragePool.Alignment - 1));
                 AttentionWorkQueue.Run(pairs * qBlocks, job.PackShared);
-                var nk = problem.KeyLength;
-                if (nk > 0)
-                {
-                    var keyBlock = KeyBlock;
-                    while (keyBlock > KeyPad && (long)groups * ((nk + keyBlock - 1) / keyBlock) < 3L * threads)
-                        keyBlock /= 2;
-                    job.KeyPassBlock = biasGrad.IsPresent && biasGrad.KeyStride == 0 ? nk : keyBlock;
-                    var ranges = (nk + job.KeyPassBlock - 1) / job.KeyPassBlock;
-                    AttentionWorkQueue.Run(groups * ranges, job.KeyPass);
-                }
-                AttentionWorkQueue.Run(pairs * qBlocks, job.QueryPass);
+                AttentionWorkQueue.Run(job.Groups * chunks, job.SplitPass);
+                AttentionWorkQueue.Run(pairs * qBlocks, job.SumQueryGrad);
             }
         }
         finally
@@ -149,26 +150,33 @@ internal static unsafe class AttentionBackward<TOps, TVec>
         /// <summary>Groups of (b, h) sharing a dBias plane (each (b, h) alone without dBias).</summary>
         public int Groups { get; }
 
-        /// <summary>Keys per work unit of the key pass.</summary>
-        public int KeyPassBlock { get; set; } = KeyBlock;
+        /// <summary>Key chunks of the split schedule.</summary>
+        public int Chunks { get; set; } = 1;
 
-        /// <summary>The two-pass schedule's packed Q̃, dO and D for every (b, h), or null.</summary>
+        /// <summary>Keys per chunk (a multiple of 16; the last chunk may be shorter).</summary>
+        public int ChunkKeys { get; set; }
+
+        /// <summary>The split schedule's packed Q̃, dO, D and partial dQ for every (b, h), or null.</summary>
         public float* Shared { get; set; }
 
         /// <summary>Floats of <see cref="Shared"/>.</summary>
         public long SharedFloats => (long)_p.Batch * _p.Heads * SharedStride;
 
-        private long SharedStride => Sz((long)RoundUp(_nq, 6) * _dPad) + Sz((long)RoundUp(_nq, 6) * _dvPad) + Sz(_nq);
+        private long QueryFloats => Sz((long)RoundUp(_nq, 6) * _dPad);
+
+        private long SharedStride => QueryFloats * (1 + Chunks) + Sz((long)RoundUp(_nq, 6) * _dvPad) + Sz(_nq);
 
         private float* SharedQuery(int bh) => Shared + bh * SharedStride;
 
-        private float* SharedOutputGrad(int bh) => SharedQuery(bh) + Sz((long)RoundUp(_nq, 6) * _dPad);
+        private float* SharedOutputGrad(int bh) => SharedQuery(bh) + QueryFloats;
 
         private float* SharedDelta(int bh) => SharedOutputGrad(bh) + Sz((long)RoundUp(_nq, 6) * _dvPad);
 
+        private float* PartialQueryGrad(int bh, int chunk) => SharedDelta(bh) + Sz(_nq) + chunk * QueryFloats;
+
         private float* Lse(int bh) => _lse + (long)bh * _nq;
 
-        /// <summary>Units [start, end) of (b, h, query block): packs that block into <see cref="Shared"/>.</summary>
+        /// <summary>Units of (b, h, query block): packs that block of Q̃, dO and D into <see cref="Shared"/>.</summary>
         public void PackShared(AttentionWorkQueue queue)
         {
             var qBlocks = (_nq + QueryBlock - 1) / QueryBlock;
@@ -188,7 +196,7 @@ internal static unsafe class AttentionBackward<TOps, TVec>
 
         private int Member(int g, int index) => _members is null ? g : _members[_groupStart![g] + index];
 
-        /// <summary>Groups [start, end): everything for each member, keys in blocks, queries in blocks within.</summary>
+        /// <summary>Units of one group: everything for each member, keys in blocks, queries in blocks within.</summary>
         public void OnePass(AttentionWorkQueue queue)
         {
             int nqPad = RoundUp(_nq, 6), nkPad = RoundUp(_nk, KeyPad), ldS = KeyBlock + KeyPad;
@@ -232,137 +240,124 @@ internal static unsafe class AttentionBackward<TOps, TVec>
                         var lse = Lse(bh);
                         new Span<float>(dq, nqPad * _dPad).Clear();
                         for (var j0 = 0; j0 < _nk; j0 += KeyBlock)
-                        {
-                            var kc = Math.Min(KeyBlock, _nk - j0);
-                            var kRows = RoundUp(kc, 6);
-                            new Span<float>(dk, kRows * _dPad).Clear();
-                            new Span<float>(dv, kRows * _dvPad).Clear();
-                            for (var i0 = 0; i0 < _nq; i0 += QueryBlock)
-                            {
-                                var rc = Math.Min(QueryBlock, _nq - i0);
-                                if (_p.Causal && j0 > i0 + rc - 1)
-                                    continue;
-                                Scores(b, h, i0, rc, j0, kc, qp + i0 * _dPad, dop + i0 * _dvPad, lse + i0, delta + i0, kt + j0, vt + j0, nkPad, s, ds, ldS);
-                                AccumulateKeyGrads(rc, kc, s, ds, ldS, qp + i0 * _dPad, dop + i0 * _dvPad, dk, dv);
-                                AttentionTiles<TOps, TVec>.Multiply(RoundUp(rc, 6), _dPad / TOps.Count, kc, ds, ldS, 1,
-                                    kp + j0 * _dPad, _dPad, dq + i0 * _dPad, _dPad, accumulate: true);
-                            }
-                            WriteRows(_dK.Matrix(b, h) + j0 * _dK.RowStride, _dK.RowStride, dk, _dPad, kc, _d);
-                            WriteRows(_dV.Matrix(b, h) + j0 * _dV.RowStride, _dV.RowStride, dv, _dvPad, kc, _dv);
-                        }
+                            KeyBlockGrads(b, h, j0, Math.Min(KeyBlock, _nk - j0), qp, dop, lse, delta, kt + j0, vt + j0, nkPad, kp + j0 * _dPad, dq, s, ds, ldS, dk, dv);
                         WriteRows(_dQ.Matrix(b, h), _dQ.RowStride, dq, _dPad, _nq, _d);
                     }
                 }
             }
         }
 
-        /// <summary>Units [start, end) of (group, key range): dK, dV and dBias for those keys.</summary>
-        public void KeyPass(AttentionWorkQueue queue)
+        /// <summary>
+        /// Units of (group, key chunk): dK, dV and dBias for the chunk's keys and, per member, the chunk's partial dQ.
+        /// </summary>
+        public void SplitPass(AttentionWorkQueue queue)
         {
-            var block = KeyPassBlock;
-            var ranges = (_nk + block - 1) / block;
-            var inner = Math.Min(block, KeyBlock);
-            int ldS = inner + KeyPad, ldKt = RoundUp(inner, KeyPad);
-            long n0 = Sz((long)_d * ldKt),
-                n1 = Sz((long)_dv * ldKt),
-                n2 = Sz((long)QueryBlock * ldS),
+            int ldS = KeyBlock + KeyPad, nqPad = RoundUp(_nq, 6);
+            long n0 = Sz((long)_d * KeyBlock),
+                n1 = Sz((long)_dv * KeyBlock),
+                n2 = Sz((long)KeyBlock * _dPad),
                 n3 = Sz((long)QueryBlock * ldS),
-                n4 = Sz((long)(inner + 6) * _dPad),
-                n5 = Sz((long)(inner + 6) * _dvPad);
-            var kt = AttentionScratch.Get(n0 + n1 + n2 + n3 + n4 + n5);
+                n4 = Sz((long)QueryBlock * ldS),
+                n5 = Sz((long)(KeyBlock + 6) * _dPad),
+                n6 = Sz((long)(KeyBlock + 6) * _dvPad);
+            var kt = AttentionScratch.Get(n0 + n1 + n2 + n3 + n4 + n5 + n6);
             var vt = kt + n0;
-            var s = vt + n1;
-            var ds = s + n2;
-            var dk = ds + n3;
-            var dv = dk + n4;
+            var kp = vt + n1;
+            var s = kp + n2;
+            var ds = s + n3;
+            var dk = ds + n4;
+            var dv = dk + n5;
 
             while (queue.TryTake(out var start, out var end))
             {
                 for (var u = start; u < end; u++)
                 {
-                    var g = u / ranges;
-                    var ja = (u - g * ranges) * block;
-                    var jb = Math.Min(_nk, ja + block);
+                    var g = u / Chunks;
+                    var chunk = u - g * Chunks;
+                    var ja = chunk * ChunkKeys;
+                    var jb = Math.Min(_nk, ja + ChunkKeys);
                     ZeroBiasGrad(g, ja, jb);
                     for (var index = 0; index < MemberCount(g); index++)
                     {
                         var bh = Member(g, index);
                         int b = bh / _p.Heads, h = bh % _p.Heads;
                         float* qp = SharedQuery(bh), dop = SharedOutputGrad(bh), delta = SharedDelta(bh), lse = Lse(bh);
-                        for (var j0 = ja; j0 < jb; j0 += inner)
+                        var dq = PartialQueryGrad(bh, chunk);
+                        new Span<float>(dq, nqPad * _dPad).Clear();
+                        for (var j0 = ja; j0 < jb; j0 += KeyBlock)
                         {
-                            var kc = Math.Min(inner, jb - j0);
-                            var kRows = RoundUp(kc, 6);
+                            var kc = Math.Min(KeyBlock, jb - j0);
                             var kcPad = RoundUp(kc, KeyPad);
-                            AttentionRows<TOps, TVec>.PackTransposed(kt, ldKt, _p.Key.Matrix(b, h) + j0 * _p.Key.RowStride, _p.Key.RowStride, kc, _d, kcPad);
-                            AttentionRows<TOps, TVec>.PackTransposed(vt, ldKt, _p.Value.Matrix(b, h) + j0 * _p.Value.RowStride, _p.Value.RowStride, kc, _dv, kcPad);
-                            new Span<float>(dk, kRows * _dPad).Clear();
-                            new Span<float>(dv, kRows * _dvPad).Clear();
-                            for (var i0 = 0; i0 < _nq; i0 += QueryBlock)
-                            {
-                                var rc = Math.Min(QueryBlock, _nq - i0);
-                                if (_p.Causal && j0 > i0 + rc - 1)
-                                    continue;
-                                Scores(b, h, i0, rc, j0, kc, qp + i0 * _dPad, dop + i0 * _dvPad, lse + i0, delta + i0, kt, vt, ldKt, s, ds, ldS);
-                                AccumulateKeyGrads(rc, kc, s, ds, ldS, qp + i0 * _dPad, dop + i0 * _dvPad, dk, dv);
-                            }
-                            WriteRows(_dK.Matrix(b, h) + j0 * _dK.RowStride, _dK.RowStride, dk, _dPad, kc, _d);
-                            WriteRows(_dV.Matrix(b, h) + j0 * _dV.RowStride, _dV.RowStride, dv, _dvPad, kc, _dv);
+                            var key = _p.Key.Matrix(b, h) + j0 * _p.Key.RowStride;
+                            AttentionRows<TOps, TVec>.PackTransposed(kt, KeyBlock, key, _p.Key.RowStride, kc, _d, kcPad);
+                            AttentionRows<TOps, TVec>.PackTransposed(vt, KeyBlock, _p.Value.Matrix(b, h) + j0 * _p.Value.RowStride, _p.Value.RowStride, kc, _dv, kcPad);
+                            AttentionRows<TOps, TVec>.PackRows(kp, _dPad, key, _p.Key.RowStride, kc, _d, _scale, kc);
+                            KeyBlockGrads(b, h, j0, kc, qp, dop, lse, delta, kt, vt, KeyBlock, kp, dq, s, ds, ldS, dk, dv);
                         }
                     }
                 }
             }
         }
 
-        /// <summary>Units [start, end) of (b, h, query block): dQ for those queries (dBias was done by the key pass).</summary>
-        public void QueryPass(AttentionWorkQueue queue)
+        /// <summary>Units of (b, h, query block): dQ = Σ partial dQ over the chunks, in chunk order.</summary>
+        public void SumQueryGrad(AttentionWorkQueue queue)
         {
-            int nkPad = RoundUp(_nk, KeyPad), ldS = KeyBlock + KeyPad;
             var qBlocks = (_nq + QueryBlock - 1) / QueryBlock;
-            long n0 = Sz((long)_d * nkPad),
-                n1 = Sz((long)_dv * nkPad),
-                n2 = Sz((long)_nk * _dPad),
-                n3 = Sz((long)QueryBlock * _dPad),
-                n4 = Sz((long)QueryBlock * ldS),
-                n5 = Sz((long)QueryBlock * ldS);
-            var kt = AttentionScratch.Get(n0 + n1 + n2 + n3 + n4 + n5);
-            var vt = kt + n0;
-            var kp = vt + n1;
-            var dq = kp + n2;
-            var s = dq + n3;
-            var ds = s + n4;
-
-            var packed = -1;
+            var w = TOps.Count;
             while (queue.TryTake(out var start, out var end))
             {
                 for (var u = start; u < end; u++)
                 {
                     var bh = u / qBlocks;
                     var i0 = (u - bh * qBlocks) * QueryBlock;
-                    int b = bh / _p.Heads, h = bh % _p.Heads;
-                    if (bh != packed)
+                    var rows = Math.Min(QueryBlock, _nq - i0);
+                    var dst = _dQ.Matrix(bh / _p.Heads, bh % _p.Heads) + i0 * _dQ.RowStride;
+                    for (var r = 0; r < rows; r++)
                     {
-                        var key = _p.Key.Matrix(b, h);
-                        AttentionRows<TOps, TVec>.PackTransposed(kt, nkPad, key, _p.Key.RowStride, _nk, _d, nkPad);
-                        AttentionRows<TOps, TVec>.PackTransposed(vt, nkPad, _p.Value.Matrix(b, h), _p.Value.RowStride, _nk, _dv, nkPad);
-                        AttentionRows<TOps, TVec>.PackRows(kp, _dPad, key, _p.Key.RowStride, _nk, _d, _scale, _nk);
-                        packed = bh;
+                        var row = dst + r * _dQ.RowStride;
+                        var offset = (long)(i0 + r) * _dPad;
+                        var c = 0;
+                        for (; c + w <= _d; c += w)
+                        {
+                            var sum = TOps.Load(PartialQueryGrad(bh, 0) + offset + c);
+                            for (var chunk = 1; chunk < Chunks; chunk++)
+                                sum = TOps.Add(sum, TOps.Load(PartialQueryGrad(bh, chunk) + offset + c));
+                            TOps.Store(row + c, sum);
+                        }
+                        for (; c < _d; c++)
+                        {
+                            var sum = PartialQueryGrad(bh, 0)[offset + c];
+                            for (var chunk = 1; chunk < Chunks; chunk++)
+                                sum += PartialQueryGrad(bh, chunk)[offset + c];
+                            row[c] = sum;
+                        }
                     }
-                    var rc = Math.Min(QueryBlock, _nq - i0);
-                    var rRows = RoundUp(rc, 6);
-                    float* qp = SharedQuery(bh) + i0 * _dPad, dop = SharedOutputGrad(bh) + i0 * _dvPad;
-                    float* delta = SharedDelta(bh) + i0, lse = Lse(bh) + i0;
-                    new Span<float>(dq, rRows * _dPad).Clear();
-                    var kEnd = _p.Causal ? Math.Min(_nk, i0 + rc) : _nk;
-                    for (var j0 = 0; j0 < kEnd; j0 += KeyBlock)
-                    {
-                        var kc = Math.Min(KeyBlock, kEnd - j0);
-                        Scores(b, h, i0, rc, j0, kc, qp, dop, lse, delta, kt + j0, vt + j0, nkPad, s, ds, ldS, biasGrad: false);
-                        AttentionTiles<TOps, TVec>.Multiply(rRows, _dPad / TOps.Count, kc, ds, ldS, 1, kp + j0 * _dPad, _dPad, dq, _dPad, accumulate: true);
-                    }
-                    WriteRows(_dQ.Matrix(b, h) + i0 * _dQ.RowStride, _dQ.RowStride, dq, _dPad, rc, _d);
                 }
             }
+        }
+
+        /// <summary>
+        /// One key block [j0, j0 + kc) of (b, h) against every query block: dK and dV rows of the block written out,
+        /// dQ += dS·K̃ accumulated in <paramref name="dq"/> (rows from query 0), dBias added.
+        /// Kᵀ, Vᵀ start at column j0 (stride <paramref name="ldKt"/>) and K̃ at row j0.
+        /// </summary>
+        private void KeyBlockGrads(int b, int h, int j0, int kc, float* qp, float* dop, float* lse, float* delta,
+            float* kt, float* vt, int ldKt, float* kp, float* dq, float* s, float* ds, int ldS, float* dk, float* dv)
+        {
+            var kRows = RoundUp(kc, 6);
+            new Span<float>(dk, kRows * _dPad).Clear();
+            new Span<float>(dv, kRows * _dvPad).Clear();
+            for (var i0 = 0; i0 < _nq; i0 += QueryBlock)
+            {
+                var rc = Math.Min(QueryBlock, _nq - i0);
+                if (_p.Causal && j0 > i0 + rc - 1)
+                    continue;
+                Scores(b, h, i0, rc, j0, kc, qp + i0 * _dPad, dop + i0 * _dvPad, lse + i0, delta + i0, kt, vt, ldKt, s, ds, ldS);
+                AccumulateKeyGrads(rc, kc, s, ds, ldS, qp + i0 * _dPad, dop + i0 * _dvPad, dk, dv);
+                AttentionTiles<TOps, TVec>.Multiply(RoundUp(rc, 6), _dPad / TOps.Count, kc, ds, ldS, 1, kp, _dPad, dq + i0 * _dPad, _dPad, accumulate: true);
+            }
+            WriteRows(_dK.Matrix(b, h) + j0 * _dK.RowStride, _dK.RowStride, dk, _dPad, kc, _d);
+            WriteRows(_dV.Matrix(b, h) + j0 * _dV.RowStride, _dV.RowStride, dv, _dvPad, kc, _dv);
         }
 
         /// <summary>

@@ -58,10 +58,10 @@ internal static unsafe class FusedAttention
     /// <param name="valueGrad">dV [B, H, Nk, dv].</param>
     /// <param name="biasGrad">dBias with the broadcast strides of the bias parameter, or <see cref="ScoreTerm{T}.None"/>.</param>
     /// <param name="isa">Instruction-set level (normally <see cref="Isa.Current"/>).</param>
-    /// <param name="onePass">Forces the one-pass (true) or two-pass (false) schedule; null chooses. Both give identical bits.</param>
+    /// <param name="schedule">Work split (tests force one); the default chooses from the problem alone.</param>
     public static void Backward(in AttentionProblem problem, AttentionOperand output, AttentionOperand outputGrad, float* logSumExp,
         AttentionOperand queryGrad, AttentionOperand keyGrad, AttentionOperand valueGrad, ScoreTerm<float> biasGrad, IsaLevel isa,
-        bool? onePass = null)
+        AttentionBackwardSchedule schedule = AttentionBackwardSchedule.Auto)
     {
         problem.Validate();
         if ((long)problem.Batch * problem.Heads == 0)
@@ -73,16 +73,16 @@ internal static unsafe class FusedAttention
         switch (isa)
         {
             case IsaLevel.Avx512:
-                AttentionBackward<Simd512Ops, Vector512<float>>.Run(problem, output, outputGrad, logSumExp, queryGrad, keyGrad, valueGrad, biasGrad, onePass);
+                AttentionBackward<Simd512Ops, Vector512<float>>.Run(problem, output, outputGrad, logSumExp, queryGrad, keyGrad, valueGrad, biasGrad, schedule);
                 break;
             case IsaLevel.Avx2:
-                AttentionBackward<Simd256Ops, Vector256<float>>.Run(problem, output, outputGrad, logSumExp, queryGrad, keyGrad, valueGrad, biasGrad, onePass);
+                AttentionBackward<Simd256Ops, Vector256<float>>.Run(problem, output, outputGrad, logSumExp, queryGrad, keyGrad, valueGrad, biasGrad, schedule);
                 break;
             case IsaLevel.Vector128:
-                AttentionBackward<Simd128Ops, Vector128<float>>.Run(problem, output, outputGrad, logSumExp, queryGrad, keyGrad, valueGrad, biasGrad, onePass);
+                AttentionBackward<Simd128Ops, Vector128<float>>.Run(problem, output, outputGrad, logSumExp, queryGrad, keyGrad, valueGrad, biasGrad, schedule);
                 break;
             default:
-                AttentionBackward<ScalarOps, float>.Run(problem, output, outputGrad, logSumExp, queryGrad, keyGrad, valueGrad, biasGrad, onePass);
+                AttentionBackward<ScalarOps, float>.Run(problem, output, outputGrad, logSumExp, queryGrad, keyGrad, valueGrad, biasGrad, schedule);
                 break;
         }
     }

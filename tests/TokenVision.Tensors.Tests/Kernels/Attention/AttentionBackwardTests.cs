@@ -1,5 +1,6 @@
 using Xunit;
 using TokenVision.Tensors.Kernels;
+using TokenVision.Tensors.Kernels.Attention;
 
 namespace TokenVision.Tensors.Tests.Kernels.Attention;
 
@@ -16,13 +17,13 @@ public sealed unsafe class AttentionBackwardTests
         using (Isa.Force(level))
         {
             data.Forward(Isa.Current);
-            foreach (var onePass in new[] { true, false })
+            foreach (var schedule in new[] { AttentionBackwardSchedule.OnePass, AttentionBackwardSchedule.SplitKeys })
             {
                 data.DQ.Poison();
                 data.DK.Poison();
                 data.DV.Poison();
-                data.Backward(Isa.Current, onePass);
-                var what = $"({c}, {level}, {(onePass ? "one pass" : "two passes")})";
+                data.Backward(Isa.Current, schedule);
+                var what = $"({c}, {level}, {schedule})";
                 AttentionAssert.Close(data.DVRef.Read(), data.DV.Read(), 1e-5, 1e-4, "dV " + what);
                 AttentionAssert.Close(data.DKRef.Read(), data.DK.Read(), 1e-5, 1e-4, "dK " + what);
                 AttentionAssert.Close(data.DQRef.Read(), data.DQ.Read(), 1e-5, 1e-4, "dQ " + what);

@@ -133,8 +133,8 @@ internal sealed unsafe class AttentionData
     public void ForwardReference() => AttentionReference.Forward(Problem, ORef.Operand, LseRef);
 
     /// <summary>Runs the fused backward (needs <see cref="Forward"/> first) into the kernel gradients.</summary>
-    public void Backward(IsaLevel isa, bool? onePass = null) =>
-        FusedAttention.Backward(Problem, O.Operand, DO, Lse, DQ.Operand, DK.Operand, DV.Operand, BiasGrad, isa, onePass);
+    public void Backward(IsaLevel isa, AttentionBackwardSchedule schedule = AttentionBackwardSchedule.Auto) =>
+        FusedAttention.Backward(Problem, O.Operand, DO, Lse, DQ.Operand, DK.Operand, DV.Operand, BiasGrad, isa, schedule);
 
     /// <summary>Runs the reference backward into the reference gradients.</summary>
     public void BackwardReference() =>
