@@ -7,8 +7,8 @@ namespace TokenVision.Benchmarks.Kernels.Attention;
 
 /// <summary>
 /// Fused attention forward and backward on real shapes at 1 and 2 threads. The GFLOP/s column counts 4·Nq·Nk·d per
-/// head for the forward (Q·Kᵀ and P·V) and 10·Nq·Nk·d for the backward (FlashAttention-2's 2.5× the forward: S, dV, dP,
-/// dQ, dK); work the kernel repeats (the second S and dP of the two-pass schedule) is not counted.
+/// head for the forward (Q·Kᵀ and P·V) and 10·Nq·Nk·d for the backward (FlashAttention-2's 2.5× the forward: the
+/// recomputed S, dV, dP, dQ, dK — exactly the products the kernel executes; softmax, exp and packing are not counted).
 /// </summary>
 /// <remarks>
 /// <c>dotnet run -c Release --project bench/TokenVision.Benchmarks -- --filter '*AttentionBenchmarks*'</c>; compare with
