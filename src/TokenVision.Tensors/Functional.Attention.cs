@@ -1,3 +1,7 @@
+using TokenVision.Tensors.Autograd;
+using TokenVision.Tensors.Kernels;
+using TokenVision.Tensors.Kernels.Attention;
+
 namespace TokenVision.Tensors;
 
 public static partial class Functional
@@ -8,6 +12,11 @@ public static partial class Functional
     /// position bias or a Swin shift mask) or boolean (true = attend); either broadcasts to [..., Nq, Nk].
     /// <paramref name="scale"/> defaults to 1/sqrt(d). Dropout applies to the attention weights in training.
     /// </summary>
+    /// <remarks>
+    /// Without dropout this runs the fused kernel (tiled online softmax, O(N·d) memory, strided q/k/v views and
+    /// broadcast masks read in place) with its own backward; a row whose every key is masked gives zeros, as current
+    /// PyTorch does. With dropout it runs the explicit softmax.
+    /// </remarks>
     public static Tensor ScaledDotProductAttention(Tensor q, Tensor k, Tensor v, Tensor? mask = null, float dropoutP = 0f,
         bool isCausal = false, float? scale = null, Generator? generator = null)
     {
@@ -17,6 +26,8 @@ public static partial class Functional
         if (k.ShapeArray[^1] != d || k.ShapeArray[^2] != v.ShapeArray[^2])
             throw new ArgumentException($"ScaledDotProductAttention: q {q.Shape}, k {k.Shape}, v {v.Shape} disagree on the head or key dimension");
         var s = scale ?? 1f / MathF.Sqrt(d);
+        if (dropoutP == 0 && FusedLayout(q, k, v, mask) is { } layout)
+            return FusedAttention(q, k, v, mask, isCausal, s, layout);
         using var kt = k.MT;
         using var raw = q.MatMul(kt);
         var scores = raw.Mul(s);
@@ -58,5 +69,120 @@ public static partial class Functional
             }
             return attn.MatMul(v);
         }
+    }
+
+    /// <summary>How q, k, v (and the mask) map onto the kernel's [B, H, N, d] addressing, or null when they do not.</summary>
+    internal sealed record AttentionLayout(int Batch, int Heads, int Nq, int Nk, int D, int Dv);
+
+    private static AttentionLayout? FusedLayout(Tensor q, Tensor k, Tensor v, Tensor? mask)
+    {
+        if (q.Rank is < 2 or > 4 || q.DType != DType.Float32 || k.DType != DType.Float32 || v.DType != DType.Float32)
+            return null;
+        // Leading dimensions must agree exactly (no broadcasting between q, k and v) and the feature dim be contiguous.
+        var lead = q.ShapeArray[..^2];
+        if (!k.ShapeArray[..^2].AsSpan().SequenceEqual(lead) || !v.ShapeArray[..^2].AsSpan().SequenceEqual(lead))
+            return null;
+        foreach (var t in (ReadOnlySpan<Tensor>)[q, k, v])
+            if (t.StrideArray[^1] != 1 && t.ShapeArray[^1] > 1)
+                return null;
+        if (mask is not null)
+        {
+            var scores = (int[])[.. lead, q.ShapeArray[^2], k.ShapeArray[^2]];
+            if (mask.DType == DType.Int64 || mask.Rank > scores.Length || !Tensor.BroadcastShapes(mask.ShapeArray, scores).AsSpan().SequenceEqual(scores))
+                return null;
+        }
+        var batch = q.Rank == 4 ? q.ShapeArray[0] : q.Rank == 3 ? q.ShapeArray[0] : 1;
+        var heads = q.Rank == 4 ? q.ShapeArray[1] : 1;
+        return new AttentionLayout(batch, heads, q.ShapeArray[^2], k.ShapeArray[^2], q.ShapeArray[^1], v.ShapeArray[^1]);
+    }
+
+    /// <summary>A tensor's [B, H, N, d] strides as a kernel operand.</summary>
+    private static unsafe AttentionOperand Operand(Tensor t)
+    {
+        var st = t.StrideArray;
+        return t.Rank switch
+        {
+            4 => new AttentionOperand(t.FloatPtr, st[0], st[1], st[2]),
+            3 => new AttentionOperand(t.FloatPtr, st[0], 0, st[1]),
+            _ => new AttentionOperand(t.FloatPtr, 0, 0, st[0]),
+        };
+    }
+
+    /// <summary>A mask's strides broadcast to the scores [..., Nq, Nk] of a rank-<paramref name="rank"/> query, as [B, H, Nq, Nk] (0 = broadcast).</summary>
+    private static long[] ScoreStrides(Tensor mask, AttentionLayout l, int rank)
+    {
+        int[] scores = rank switch
+        {
+            4 => [l.Batch, l.Heads, l.Nq, l.Nk],
+            3 => [l.Batch, l.Nq, l.Nk],
+            _ => [l.Nq, l.Nk],
+        };
+        var st = mask.BroadcastStrides(scores);
+        return rank switch
+        {
+            4 => [st[0], st[1], st[2], st[3]],
+            3 => [st[0], 0, st[1], st[2]],
+            _ => [0, 0, st[0], st[1]],
+        };
+    }
+
+    private static unsafe Tensor FusedAttention(Tensor q, Tensor k, Tensor v, Tensor? mask, bool causal, float scale, AttentionLayout l)
+    {
+        var outShape = (int[])[.. q.ShapeArray[..^1], l.Dv];
+        var output = Tensor.Empty(outShape);
+        using var lse = Tensor.Empty([l.Batch, l.Heads, l.Nq]);
+        var problem = Problem(q, k, v, mask, causal, scale, l);
+        FlopCounter.Add((long)l.Batch * l.Heads * l.Nq * l.Nk * (l.D + l.Dv));
+        Kernels.Attention.FusedAttention.Forward(problem, Operand(output), lse.FloatPtr, Isa.Current);
+        if (!Tensor.WillRecord(q, k) && !Tensor.WillRecord(v, mask))
+            return output;
+        Tensor[] saved = mask is null ? [q, k, v, output, lse] : [q, k, v, output, lse, mask];
+        var maskInput = mask is not null && mask.DType == DType.Float32 ? mask : null;
+        return Tensor.Record(output, OpKind.Attention, new AttentionCtx(l, scale, causal), [q, k, v, maskInput], saved);
+    }
+
+    private static unsafe AttentionProblem Problem(Tensor q, Tensor k, Tensor v, Tensor? mask, bool causal, float scale, AttentionLayout l)
+    {
+        var bias = ScoreTerm<float>.None;
+        var boolMask = ScoreTerm<byte>.None;
+        if (mask is not null)
+        {
+            var st = ScoreStrides(mask, l, q.Rank);
+            if (mask.DType == DType.Bool)
+                boolMask = new ScoreTerm<byte>(mask.BoolPtr, st[0], st[1], st[2], st[3]);
+            else
+                bias = new ScoreTerm<float>(mask.FloatPtr, st[0], st[1], st[2], st[3]);
+        }
+        return new AttentionProblem
+        {
+            Batch = l.Batch, Heads = l.Heads, QueryLength = l.Nq, KeyLength = l.Nk, HeadDim = l.D, ValueDim = l.Dv,
+            Query = Operand(q), Key = Operand(k), Value = Operand(v), Scale = scale, Bias = bias, Mask = boolMask, Causal = causal,
+        };
+    }
+
+    internal sealed record AttentionCtx(AttentionLayout Layout, float Scale, bool Causal);
+
+    internal static unsafe Tensor?[] AttentionBackward(Node node, Tensor g)
+    {
+        var ctx = (AttentionCtx)node.Ctx!;
+        var s = node.Saved;
+        var (q, k, v, o, lse) = (s[0], s[1], s[2], s[3], s[4]);
+        var mask = s.Length > 5 ? s[5] : null;
+        var l = ctx.Layout;
+        using var gc = g.Contiguous();
+        var dq = Tensor.Empty(q.ShapeArray);
+        var dk = Tensor.Empty(k.ShapeArray);
+        var dv = Tensor.Empty(v.ShapeArray);
+        Tensor? dbias = null;
+        var biasGrad = ScoreTerm<float>.None;
+        if (mask is not null && mask.DType == DType.Float32 && node.NeedsGrad(3))
+        {
+            dbias = Tensor.Empty(mask.ShapeArray);
+            var st = ScoreStrides(dbias, l, q.Rank);
+            biasGrad = new ScoreTerm<float>(dbias.FloatPtr, st[0], st[1], st[2], st[3]);
+        }
+        var problem = Problem(q, k, v, mask, ctx.Causal, ctx.Scale, l);
+        Kernels.Attention.FusedAttention.Backward(problem, Operand(o), Operand(gc), lse.FloatPtr, Operand(dq), Operand(dk), Operand(dv), biasGrad, Isa.Current);
+        return [dq, dk, dv, dbias];
     }
 }

@@ -219,6 +219,7 @@ internal static unsafe class Derivatives
     {
         OpKind.Conv => TokenVision.Tensors.Functional.ConvBackward(n, g),
         OpKind.LayerNorm => TokenVision.Tensors.Functional.LayerNormBackward(n, g),
+        OpKind.Attention => TokenVision.Tensors.Functional.AttentionBackward(n, g),
         OpKind.Softmax or OpKind.LogSoftmax => [TokenVision.Tensors.Functional.SoftmaxBackward(n, g)],
         OpKind.MaxPool or OpKind.AvgPool or OpKind.AdaptiveAvgPool or OpKind.AdaptiveMaxPool => [TokenVision.Tensors.Functional.PoolBackward(n, g)],
         _ => throw new InvalidOperationException($"internal autograd error: no derivative for {n.Kind}"),
