@@ -244,6 +244,8 @@ public sealed class DataLoader : IDisposable
                     }
                     lock (_gate)
                     {
+                        if (_stopped)
+                            return;
                         _ready[b] = result;
                         Monitor.PulseAll(_gate);
                         if (result.Item2 is not null)
@@ -266,10 +268,12 @@ public sealed class DataLoader : IDisposable
             (BatchData? Data, Exception? Error) r;
             lock (_gate)
             {
-                while (!_ready.TryGetValue(b, out r))
+                while (true)
                 {
                     if (_stopped)
                         throw new ObjectDisposedException(nameof(DataLoader), "the data loader was disposed during the epoch");
+                    if (_ready.TryGetValue(b, out r))
+                        break;
                     if (_alive == 0)
                         throw new InvalidOperationException($"data loader workers ended before batch {b} of epoch {epoch} was produced");
                     Monitor.Wait(_gate);
