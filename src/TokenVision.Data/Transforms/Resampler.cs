@@ -195,7 +195,7 @@ public static class Resampler
             for (var i = 0; i < outH; i++)
                 vBounds[i * 2] -= yFirst;
             var rows = yLast - yFirst;
-            var temp = new byte[rows * outW * channels];
+            var temp = needV ? System.Buffers.ArrayPool<byte>.Shared.Rent(rows * outW * channels) : new byte[rows * outW * channels];
             if (channels == 1 || rows * channels < Vector<byte>.Count)
             {
                 Horizontal8(src, inW, yFirst, rows, channels, temp, outW, horiz.KSize, horiz.Bounds, horiz.Fixed());
@@ -209,54 +209,60 @@ public static class Resampler
                 var colsOut = pool.Rent(outW * rows * channels);
                 Transpose(src.AsSpan(yFirst * inW * channels, rows * inW * channels), rows, inW, channels, cols);
                 Vertical8(cols, rows * channels, colsOut, outW, horiz.KSize, horiz.Bounds, horiz.Fixed());
-                Transpose(colsOut.AsSpan(0, outW * rows * channels), outW, rows, channels, temp);
+                Transpose(colsOut.AsSpan(0, outW * rows * channels), outW, rows, channels, temp.AsSpan(0, rows * outW * channels));
                 pool.Return(cols);
-                rented = colsOut;
+                pool.Return(colsOut);
             }
+            if (needV)
+                rented = temp;
             current = temp;
             curW = outW;
         }
-        if (rented is not null)
-            System.Buffers.ArrayPool<byte>.Shared.Return(rented);
         if (needV)
         {
             var dst = new byte[outH * curW * channels];
             Vertical8(current, curW * channels, dst, outH, vert.KSize, vBounds, vert.Fixed());
+            if (rented is not null)
+                System.Buffers.ArrayPool<byte>.Shared.Return(rented);
             return dst;
         }
         return current == src ? (byte[])src.Clone() : current;
     }
 
-    /// <summary>Swaps the two outer axes of a <c>[rows, cols, channels]</c> pixel array, in cache-sized tiles.</summary>
+    /// <summary>
+    /// Swaps the two outer axes of a <c>[rows, cols, channels]</c> pixel array. Each output row (an input column) is
+    /// written contiguously while the input is read down its column, a strip of columns at a time so the rows read stay
+    /// in cache.
+    /// </summary>
     private static void Transpose(ReadOnlySpan<byte> src, int rows, int cols, int channels, Span<byte> dst)
     {
-        const int tile = 32;
-        for (var y0 = 0; y0 < rows; y0 += tile)
+        const int strip = 16;
+        const int band = 64;
+        var stride = cols * channels;
+        for (var x0 = 0; x0 < cols; x0 += strip)
         {
-            var y1 = Math.Min(y0 + tile, rows);
-            for (var x0 = 0; x0 < cols; x0 += tile)
+            var x1 = Math.Min(x0 + strip, cols);
+            for (var y0 = 0; y0 < rows; y0 += band)
             {
-                var x1 = Math.Min(x0 + tile, cols);
-                if (channels == 3)
+                var y1 = Math.Min(y0 + band, rows);
+                for (var x = x0; x < x1; x++)
                 {
-                    for (var y = y0; y < y1; y++)
+                    var d = dst.Slice((x * rows + y0) * channels, (y1 - y0) * channels);
+                    var si = y0 * stride + x * channels;
+                    if (channels == 3)
                     {
-                        var s = src.Slice((y * cols + x0) * 3, (x1 - x0) * 3);
-                        for (var x = x0; x < x1; x++)
+                        for (var o = 0; o < d.Length; o += 3, si += stride)
                         {
-                            var d = (x * rows + y) * 3;
-                            var o = (x - x0) * 3;
-                            dst[d] = s[o];
-                            dst[d + 1] = s[o + 1];
-                            dst[d + 2] = s[o + 2];
+                            d[o] = src[si];
+                            d[o + 1] = src[si + 1];
+                            d[o + 2] = src[si + 2];
                         }
                     }
-                }
-                else
-                {
-                    for (var y = y0; y < y1; y++)
-                        for (var x = x0; x < x1; x++)
-                            src.Slice((y * cols + x) * channels, channels).CopyTo(dst.Slice((x * rows + y) * channels, channels));
+                    else
+                    {
+                        for (var o = 0; o < d.Length; o += channels, si += stride)
+                            src.Slice(si, channels).CopyTo(d.Slice(o, channels));
+                    }
                 }
             }
         }
