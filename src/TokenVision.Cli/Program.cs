@@ -13,6 +13,7 @@ internal static class Program
         root.Subcommands.Add(ModelCommands.Models());
         root.Subcommands.Add(ModelCommands.Info());
         root.Subcommands.Add(ModelCommands.Run());
+        root.Subcommands.Add(PredictCommand.Create());
         root.Subcommands.Add(PreprocessCommand.Create());
         return root.Parse(args).Invoke();
     }

@@ -15,7 +15,7 @@ internal static class PreprocessCommand
 {
     public static Command Create()
     {
-        var image = new Argument<string>("image") { Description = "image file (PNG; JPEG once its decoder is wired in)" };
+        var image = new Argument<string>("image") { Description = "image file (PNG or JPEG)" };
         var raw = new Option<bool>("--raw") { Description = "write the decoded pixels in the file's own colour model, uint8 or uint16 [H, W, C]" };
         var model = new Option<string?>("--model") { Description = "registry name (timm's default pretrained_cfg) or model folder whose eval transform to apply" };
         var output = new Option<string>("--output") { Description = "the .npy file to write", Required = true };

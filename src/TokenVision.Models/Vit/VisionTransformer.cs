@@ -298,9 +298,9 @@ public class VisionTransformer : Module<Tensor, Tensor>, IImageClassifier, IChec
             return stateDict;
         var prefix = Config.NoEmbedClass ? 0 : NumPrefixTokens;
         var oldTokens = pos.Shape[1] - prefix;
-        var side = (int)Math.Round(Math.Sqrt(oldTokens));
-        if (side * side != oldTokens)
-            throw new ArgumentException($"pos_embed {pos.Shape}: {oldTokens} patch positions do not form a square grid");
+        var side = (int)Math.Round(Math.Sqrt(Math.Max(oldTokens, 0)));
+        if (oldTokens <= 0 || side * side != oldTokens)
+            return stateDict;   // not a square grid of this model's prefix layout: the strict load reports the mismatch
         var filtered = new Dictionary<string, Tensor>(stateDict)
         {
             ["pos_embed"] = ResamplePosEmbed(pos, PatchEmbed.GridSize, (side, side), prefix),
