@@ -29,7 +29,10 @@ public static class ModelLoader
         var name = RegistryName(cfg, directory);
         var entry = ModelRegistry.Get(name);
         var config = BindConfig(entry.Config, cfg, folder.ConfigPath);
-        var model = entry.Factory(config);
+        // The checkpoint replaces every parameter, so none is allocated or initialised before it arrives.
+        Nn.Module<Tensor, Tensor> model;
+        using (DeferredAllocation.Begin())
+            model = entry.Factory(config);
         var pretrained = MergePretrained(entry.Pretrained, cfg.PretrainedCfg, config);
         if (cfg.InputSize is { } inputSize)
             pretrained = pretrained with { InputSize = inputSize };

@@ -4,13 +4,16 @@ namespace TokenVision.Nn;
 
 /// <summary>
 /// Weight initialisation as PyTorch's <c>torch.nn.init</c> and timm's <c>trunc_normal_</c>, drawing from an
-/// explicit <see cref="Generator"/>. Each function writes in place without recording gradients.
+/// explicit <see cref="Generator"/>. Each function writes in place without recording gradients; inside a
+/// <see cref="DeferredAllocation"/> scope (a model about to receive a checkpoint) it does nothing.
 /// </summary>
 public static class Init
 {
     /// <summary>Normal samples truncated to [a, b] (absolute bounds; timm uses std 0.02, a = -2, b = 2).</summary>
     public static void TruncNormal(Tensor t, Generator g, float std = 0.02f, float mean = 0f, float a = -2f, float b = 2f)
     {
+        if (DeferredAllocation.IsActive)
+            return;
         using var _ = Grad.Disabled();
         t.TruncNormal_(mean, std, a, b, g);
     }
@@ -18,6 +21,8 @@ public static class Init
     /// <summary>Normal samples.</summary>
     public static void Normal(Tensor t, Generator g, float mean = 0f, float std = 1f)
     {
+        if (DeferredAllocation.IsActive)
+            return;
         using var _ = Grad.Disabled();
         t.Normal_(mean, std, g);
     }
@@ -25,6 +30,8 @@ public static class Init
     /// <summary>Uniform samples in [low, high).</summary>
     public static void Uniform(Tensor t, Generator g, float low = 0f, float high = 1f)
     {
+        if (DeferredAllocation.IsActive)
+            return;
         using var _ = Grad.Disabled();
         t.Uniform_(low, high, g);
     }
@@ -32,6 +39,8 @@ public static class Init
     /// <summary>Sets every element to <paramref name="value"/>.</summary>
     public static void Constant(Tensor t, float value)
     {
+        if (DeferredAllocation.IsActive)
+            return;
         using var _ = Grad.Disabled();
         t.Fill_(value);
     }

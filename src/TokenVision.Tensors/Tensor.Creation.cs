@@ -87,27 +87,19 @@ public sealed unsafe partial class Tensor
     public static Tensor Zeros(params ReadOnlySpan<int> shape) => Full(shape, 0f);
 
     /// <summary>A tensor of zeros of the given dtype.</summary>
-    public static Tensor Zeros(ReadOnlySpan<int> shape, DType dtype)
-    {
-        var t = Empty(shape, dtype);
-        new Span<byte>(t.RawPtr, t._numel * dtype.ElementSize()).Clear();
-        return t;
-    }
+    public static Tensor Zeros(ReadOnlySpan<int> shape, DType dtype) => Full(shape, 0, dtype);
 
     /// <summary>A tensor of ones.</summary>
     public static Tensor Ones(params ReadOnlySpan<int> shape) => Full(shape, 1f);
 
     /// <summary>A float32 tensor filled with <paramref name="value"/>.</summary>
-    public static Tensor Full(ReadOnlySpan<int> shape, float value)
-    {
-        var t = Empty(shape);
-        t.FloatSpan.Fill(value);
-        return t;
-    }
+    public static Tensor Full(ReadOnlySpan<int> shape, float value) => Full(shape, value, DType.Float32);
 
     /// <summary>A tensor of the given dtype filled with <paramref name="value"/> (converted).</summary>
     public static Tensor Full(ReadOnlySpan<int> shape, double value, DType dtype)
     {
+        if (DeferredAllocation.IsActive)
+            return Create(shape, dtype, (float)value);
         var t = Empty(shape, dtype);
         switch (dtype)
         {

@@ -45,7 +45,10 @@ public sealed unsafe partial class Tensor : IDisposable
     // ---- construction (internal) -------------------------------------------------------------------------------
 
     /// <summary>A new contiguous tensor over fresh (uninitialised) pooled storage.</summary>
-    internal static Tensor Empty(ReadOnlySpan<int> shape, DType dtype = DType.Float32)
+    internal static Tensor Empty(ReadOnlySpan<int> shape, DType dtype = DType.Float32) => Create(shape, dtype, deferredFill: null);
+
+    /// <summary>A new tensor; with <paramref name="deferredFill"/> inside a deferred-allocation scope its storage is allocated on first use.</summary>
+    private static Tensor Create(ReadOnlySpan<int> shape, DType dtype, float? deferredFill)
     {
         var dims = shape.ToArray();
         var n = 1L;
@@ -57,7 +60,10 @@ public sealed unsafe partial class Tensor : IDisposable
         }
         if (n > int.MaxValue)
             throw new ArgumentException($"shape {FormatShape(dims)} has more than {int.MaxValue} elements");
-        return new Tensor(Storage.Allocate(dtype, (int)n), dims, ContiguousStrides(dims), 0, register: true);
+        var storage = deferredFill is { } fill && DeferredAllocation.IsActive
+            ? Storage.Deferred(dtype, (int)n, fill)
+            : Storage.Allocate(dtype, (int)n);
+        return new Tensor(storage, dims, ContiguousStrides(dims), 0, register: true);
     }
 
     /// <summary>A tensor over existing storage, taking over one reference that the caller already added.</summary>
@@ -123,6 +129,9 @@ public sealed unsafe partial class Tensor : IDisposable
 
     /// <summary>True once <see cref="Dispose"/> was called.</summary>
     public bool IsDisposed => _disposed;
+
+    /// <summary>True while the tensor's storage was created deferred and has not been touched (see <see cref="DeferredAllocation"/>).</summary>
+    public bool IsDeferred => _storage.IsDeferred;
 
     /// <summary>True when the storage is read-only (for example a memory-mapped weight file).</summary>
     public bool IsReadOnly => _storage.ReadOnly;

@@ -91,3 +91,16 @@ internal static class Npy
         return Tensor.FromArray(a.ToFloat32(), a.Shape);
     }
 }
+
+public class DeferredLoadTests
+{
+    [SkippableFact]
+    public void FolderLoad_NeverAllocatesTheParametersItReplaces()
+    {
+        var dir = Fixtures.Path(Path.Combine("models", "swin"));
+        var loaded = ModelLoader.Load(dir, zeroCopy: true);
+        Assert.All(loaded.Model.Parameters(), p => Assert.True(p.IsReadOnly, "every parameter shares the mapped file"));
+        // Buffers computed at construction (Swin's relative-position index, shift masks) are real.
+        Assert.All(loaded.Model.NamedBuffers(), b => Assert.False(b.Buffer.IsDeferred, $"{b.Name} was left unallocated"));
+    }
+}

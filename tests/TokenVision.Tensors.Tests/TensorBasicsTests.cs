@@ -364,3 +364,29 @@ public class FlopCounterTests
         Assert.Equal(2 * 2 * 3 * 4 * 5 + 3 * 16 * 2 * 9, counter.MultiplyAdds);
     }
 }
+
+public class DeferredAllocationTests
+{
+    [Fact]
+    public void FilledTensors_AllocateOnFirstUse_WithTheirFillValue()
+    {
+        Tensor ones, zeros, replaced;
+        using (DeferredAllocation.Begin())
+        {
+            ones = Tensor.Ones(3, 2);
+            zeros = Tensor.Zeros([4], DType.Int64);
+            replaced = Tensor.Full([1000, 1000], 7f);
+            using var computed = Tensor.FromArray([1f, 2f]);
+            Assert.False(computed.IsDeferred);
+        }
+        Assert.True(ones.IsDeferred && zeros.IsDeferred && replaced.IsDeferred);
+        Assert.Equal(Enumerable.Repeat(1f, 6), ones.ToArray());
+        Assert.False(ones.IsDeferred);
+        Assert.Equal(new long[4], zeros.ToInt64Array());
+        using var source = Tensor.Full([1000, 1000], 3f);
+        replaced.Set_(source);
+        Assert.Equal(3f, replaced.ToArray()[12345]);
+        using var outside = Tensor.Ones(2);
+        Assert.False(outside.IsDeferred);
+    }
+}

@@ -13,9 +13,19 @@ internal sealed unsafe class Storage
     private byte[]? _block;
     private readonly object? _owner;
     private int _refs = 1;
+    private byte* _pointer;
+    private readonly float _lazyFill;
+    private readonly Lock? _lazyLock;
 
-    /// <summary>Aligned pointer to element 0.</summary>
-    public readonly byte* Pointer;
+    /// <summary>Aligned pointer to element 0; deferred storage is allocated (and filled) on first access.</summary>
+    public byte* Pointer
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => _pointer != null ? _pointer : Materialize();
+    }
+
+    /// <summary>True while deferred storage has not been allocated yet.</summary>
+    public bool IsDeferred => _pointer == null;
 
     /// <summary>Element type.</summary>
     public readonly DType DType;
@@ -34,13 +44,63 @@ internal sealed unsafe class Storage
         _block = block;
         DType = dtype;
         Length = length;
+        _pointer = Align(block);
+    }
+
+    private Storage(DType dtype, int length, float fill)
+    {
+        DType = dtype;
+        Length = length;
+        _lazyFill = fill;
+        _lazyLock = new Lock();
+    }
+
+    private static byte* Align(byte[] block)
+    {
         var basePtr = (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(block));
-        Pointer = (byte*)(((nint)basePtr + StoragePool.Alignment - 1) & ~(nint)(StoragePool.Alignment - 1));
+        return (byte*)(((nint)basePtr + StoragePool.Alignment - 1) & ~(nint)(StoragePool.Alignment - 1));
+    }
+
+    /// <summary>
+    /// Storage that is allocated only when first used, then filled with <paramref name="fill"/>: a model built to
+    /// receive a checkpoint by <c>Set_</c> never allocates the parameters it replaces.
+    /// </summary>
+    public static Storage Deferred(DType dtype, int length, float fill) => new(dtype, length, fill);
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private byte* Materialize()
+    {
+        if (_lazyLock is null)
+            throw new ObjectDisposedException(nameof(Storage), "storage has no memory");
+        lock (_lazyLock)
+        {
+            if (_pointer != null)
+                return _pointer;
+            var bytes = Math.Max(ByteLength, 1);
+            var block = StoragePool.Rent(bytes);
+            var p = Align(block);
+            var span = new Span<byte>(p, (int)ByteLength);
+            switch (DType)
+            {
+                case DType.Float32:
+                    MemoryMarshal.Cast<byte, float>(span).Fill(_lazyFill);
+                    break;
+                case DType.Int64:
+                    MemoryMarshal.Cast<byte, long>(span).Fill((long)_lazyFill);
+                    break;
+                default:
+                    span.Fill(_lazyFill != 0 ? (byte)1 : (byte)0);
+                    break;
+            }
+            _block = block;
+            _pointer = p;
+            return p;
+        }
     }
 
     private Storage(byte* pointer, DType dtype, int length, object owner, bool readOnly)
     {
-        Pointer = pointer;
+        _pointer = pointer;
         DType = dtype;
         Length = length;
         _owner = owner;
