@@ -138,11 +138,13 @@ public sealed unsafe partial class Tensor
     /// <summary>|x|.</summary>
     public Tensor Abs() => Unary<AbsOp>(OpKind.Abs, SavePolicy.Input);
 
-    /// <summary>Sign of each element (-1, 0, 1); not differentiable (zero gradient).</summary>
+    /// <summary>Sign of each element (-1, 0, 1); not differentiable, so the result is never recorded.</summary>
     public Tensor Sign()
     {
-        using var d = Detach();
-        return d.Unary<SignOp>(OpKind.Neg, SavePolicy.None);
+        RequireFloat("Sign");
+        var result = Empty(_shape);
+        ElementwiseKernel.Unary<SignOp>(FloatPtr, _strides, result.FloatPtr, _shape);
+        return result;
     }
 
     /// <summary>Sine.</summary>

@@ -54,20 +54,11 @@ public sealed partial class Tensor
         var dims = new List<int>();
         for (var i = 0; i < d; i++)
             dims.Add(_shape[i]);
-        var known = 1;
-        var infer = -1;
-        for (var i = 0; i < sizes.Length; i++)
-        {
-            if (sizes[i] == -1)
-                infer = i;
-            else
-                known *= sizes[i];
-        }
         foreach (var s in sizes)
-            dims.Add(s == -1 ? (known == 0 ? 0 : _shape[d] / known) : s);
+            dims.Add(s);
         for (var i = d + 1; i < Rank; i++)
             dims.Add(_shape[i]);
-        _ = infer;
+        // Reshape infers a -1 and checks that the sizes multiply to the original dimension.
         return Reshape([.. dims]);
     }
 

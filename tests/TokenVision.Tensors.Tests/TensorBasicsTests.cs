@@ -390,3 +390,25 @@ public class DeferredAllocationTests
         Assert.False(outside.IsDeferred);
     }
 }
+
+public class SmallOpTests
+{
+    [Fact]
+    public void Unflatten_SplitsADimension_AndInfersMinusOne()
+    {
+        using var t = Tensor.Arange(24).Reshape(2, 12);
+        using var u = t.Unflatten(1, 3, -1);
+        Assert.Equal(new[] { 2, 3, 4 }, u.Shape);
+        Assert.Throws<ArgumentException>(() => t.Unflatten(1, 5, -1));
+    }
+
+    [Fact]
+    public void Sign_IsNeverRecorded()
+    {
+        var x = TensorScope.Detach(Tensor.FromArray([-2f, 0f, 3f]));
+        x.RequiresGrad = true;
+        using var s = x.Sign();
+        Assert.Equal(new[] { -1f, 0f, 1f }, s.ToArray());
+        Assert.False(s.RequiresGrad);
+    }
+}

@@ -311,7 +311,7 @@ internal static unsafe class Derivatives
             using var zero = b.Eq(0);
             using var safe = bp.MaskedFill(zero, 0f);
             using var t = g * safe;
-            ga = SumToOwned(t.Detach(), n.InputShapes[0]);
+            ga = SumToOwned(t.Identity(), n.InputShapes[0]);
         }
         if (n.NeedsGrad(1))
         {
@@ -324,7 +324,7 @@ internal static unsafe class Derivatives
             using var mask = az.LogicalAnd(bnn);
             using var safe = pl.MaskedFill(mask, 0f);
             using var t = g * safe;
-            gb = SumToOwned(t.Detach(), n.InputShapes[1]);
+            gb = SumToOwned(t.Identity(), n.InputShapes[1]);
         }
         return [ga, gb];
     }
@@ -343,13 +343,13 @@ internal static unsafe class Derivatives
         if (n.NeedsGrad(0))
         {
             using var t = g * wa;
-            ga = SumToOwned(t.Detach(), n.InputShapes[0]);
+            ga = SumToOwned(t.Identity(), n.InputShapes[0]);
         }
         if (n.NeedsGrad(1))
         {
             using var wb = wa.RSub(1f);
             using var t = g * wb;
-            gb = SumToOwned(t.Detach(), n.InputShapes[1]);
+            gb = SumToOwned(t.Identity(), n.InputShapes[1]);
         }
         return [ga, gb];
     }

@@ -17,7 +17,6 @@ internal static unsafe class ElementwiseKernel
     {
         var outStrides = Tensor.ContiguousStrides(shape);
         var layout = new StridedLayout(shape, outStrides, aStrides, bStrides);
-        var inner = layout.Inner;
         var (pa, pb, po) = ((nint)a, (nint)b, (nint)output);
         ForRows(layout, (rowStart, rowEnd, colStart, colEnd) =>
         {
@@ -36,7 +35,6 @@ internal static unsafe class ElementwiseKernel
                 layout.NextRow(index, offsets);
             }
         });
-        _ = inner;
     }
 
     /// <summary>out = op(x) over a strided input.</summary>
