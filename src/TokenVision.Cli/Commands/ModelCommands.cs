@@ -70,7 +70,10 @@ internal static class ModelCommands
     {
         foreach (var name in ModelRegistry.Names)
         {
-            var loaded = ModelLoader.Load(name);
+            // Counting needs shapes, not trained values: skip weight initialisation.
+            LoadedModel loaded;
+            using (DeferredAllocation.Begin())
+                loaded = ModelLoader.Load(name);
             var model = loaded.Model;
             model.Eval();
             double gflops;
