@@ -101,7 +101,11 @@ public sealed class WindowAttention : Module<Tensor, Tensor>, IStochastic
         return pairs.Permute(2, 0, 1);
     }
 
-    /// <summary>Attention with the bias and the per-window mask, the batch split into [B, nW] so the mask broadcasts.</summary>
+    /// <summary>
+    /// Attention with the bias and the per-window mask. Windows are stored image by image, so
+    /// [B·nW, heads, N, hd] is read as [B, nW·heads, N, hd] and the combined [nW·heads, N, N] term broadcasts over
+    /// the images: one fused attention call instead of a materialised score matrix.
+    /// </summary>
     internal static Tensor MaskedAttention(Tensor q, Tensor k, Tensor v, Tensor bias, Tensor mask, float p, Generator? g)
     {
         var (bw, heads, n, hd) = (q.Shape[0], q.Shape[1], q.Shape[2], q.Shape[3]);
@@ -110,10 +114,18 @@ public sealed class WindowAttention : Module<Tensor, Tensor>, IStochastic
             throw new ArgumentException($"shifted-window attention: {bw} windows are not a multiple of the mask's {nw} windows per image");
         using var perWindow = mask.Unsqueeze(1);                           // [nW, 1, N, N]
         using var combined = bias + perWindow;                             // [nW, heads, N, N]
-        using var q5 = q.Reshape(bw / nw, nw, heads, n, hd);
-        using var k5 = k.Reshape(bw / nw, nw, heads, n, hd);
-        using var v5 = v.Reshape(bw / nw, nw, heads, n, hd);
-        using var o = Functional.ScaledDotProductAttention(q5, k5, v5, combined, p, generator: g);
-        return o.Reshape(bw, heads, n, hd);
+        using var terms = combined.Reshape(nw * heads, n, n);              // broadcast over the B images
+        using var qi = PerImage(q, nw);
+        using var ki = PerImage(k, nw);
+        using var vi = PerImage(v, nw);
+        using var o = Functional.ScaledDotProductAttention(qi, ki, vi, terms, p, generator: g);   // [B, nW·heads, N, hd]
+        return o.Reshape(bw, heads, n, v.Shape[3]);
+    }
+
+    /// <summary>[B·nW, heads, N, d] → [B, nW·heads, N, d] (a copy only when the windows are not contiguous).</summary>
+    private static Tensor PerImage(Tensor t, int nw)
+    {
+        using var c = t.Contiguous();
+        return c.Reshape(t.Shape[0] / nw, nw * t.Shape[1], t.Shape[2], t.Shape[3]);
     }
 }
