@@ -4,7 +4,7 @@ namespace TokenVision.Nn;
 
 /// <summary>
 /// Image to patch tokens (Dosovitskiy et al., 2021): a conv with kernel = stride = patch size, then flatten to
-/// [B, N, C], as timm's <c>PatchEmbed</c>. Keys: <c>proj.*</c>, <c>norm.*</c> (when used).
+/// [B, N, C], as timm's <c>PatchEmbed</c>; the conv runs as a linear projection of the flattened patches. Keys: <c>proj.*</c>, <c>norm.*</c> (when used).
 /// </summary>
 public sealed class PatchEmbed : Module<Tensor, Tensor>
 {
@@ -53,8 +53,14 @@ public sealed class PatchEmbed : Module<Tensor, Tensor>
             throw new ArgumentException($"PatchEmbed: input size {h}x{w} does not match the model's {ImgSize.H}x{ImgSize.W}");
         if (h % PatchSize.H != 0 || w % PatchSize.W != 0)
             throw new ArgumentException($"PatchEmbed: input size {h}x{w} is not divisible by the patch size {PatchSize.H}x{PatchSize.W}");
-        using var y = Proj.Forward(x);                           // [B, D, H', W']
-        using var nhwc = y.Permute(0, 2, 3, 1);
+        // Kernel = stride = patch: the conv is one matrix product of the flattened patches with the flattened filters.
+        var (b, c) = (x.Shape[0], x.Shape[1]);
+        var (gh, gw) = (h / PatchSize.H, w / PatchSize.W);
+        using var grid = x.Reshape(b, c, gh, PatchSize.H, gw, PatchSize.W);
+        using var perPatch = grid.Permute(0, 2, 4, 1, 3, 5);          // [B, H', W', C, p, p]
+        using var patches = perPatch.Reshape(b, gh, gw, c * PatchSize.H * PatchSize.W);
+        using var filters = Proj.Weight.Reshape(Proj.Weight.Shape[0], -1);   // [D, C·p·p]
+        using var nhwc = Tensor.Linear(patches, filters, Proj.Bias);  // [B, H', W', D]
         using var tokens = Flatten ? nhwc.Flatten(1, 2) : nhwc.Identity();
         return Norm.Forward(tokens);
     }

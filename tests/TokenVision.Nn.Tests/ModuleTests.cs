@@ -138,6 +138,40 @@ public class ModuleTests
     }
 
     [Fact]
+    public void PatchEmbed_MatchesTheConvolution_ValuesAndGradients()
+    {
+        // Rectangular patches, an input larger than configured (not strict) and the NHWC form.
+        var pe = new PatchEmbed((4, 8), (2, 4), 3, 5, new Generator(11), strictImgSize: false, flatten: false);
+        using var x = Tensor.Randn([2, 3, 6, 12], new Generator(12));
+        x.RequiresGrad = true;
+        using var y = pe.Forward(x);                                   // [2, 3, 3, 5]
+        Assert.Equal(new[] { 2, 3, 3, 5 }, y.Shape);
+        using var conv = Functional.Conv2d(x, pe.Proj.Weight, pe.Proj.Bias, (2, 4));
+        using var reference = conv.Permute(0, 2, 3, 1);
+        var (got, want) = (y.ToArray(), reference.Contiguous().ToArray());
+        for (var i = 0; i < want.Length; i++)
+            Assert.Equal(want[i], got[i], 1e-5);
+
+        using var g = Tensor.Randn([2, 3, 3, 5], new Generator(13));
+        y.Backward(g);
+        var (gx, gw, gb) = (x.Grad!.ToArray(), pe.Proj.Weight.Grad!.ToArray(), pe.Proj.Bias!.Grad!.ToArray());
+        x.Grad = null;
+        pe.Proj.Weight.Grad = null;
+        pe.Proj.Bias.Grad = null;
+        reference.Backward(g);
+        AssertClose(x.Grad!.ToArray(), gx);
+        AssertClose(pe.Proj.Weight.Grad!.ToArray(), gw);
+        AssertClose(pe.Proj.Bias.Grad!.ToArray(), gb);
+
+        static void AssertClose(float[] expected, float[] actual)
+        {
+            Assert.Equal(expected.Length, actual.Length);
+            for (var i = 0; i < expected.Length; i++)
+                Assert.Equal(expected[i], actual[i], 1e-4);
+        }
+    }
+
+    [Fact]
     public void Init_Fans_AndTruncNormalBounds()
     {
         using var w = Tensor.Zeros(4, 3, 2, 2);
