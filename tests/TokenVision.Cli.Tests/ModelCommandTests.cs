@@ -108,4 +108,29 @@ public sealed class ModelCommandTests : IDisposable
         Assert.Equal(1, code);
         Assert.Contains("attention", error);
     }
+
+    [SkippableFact]
+    public void BenchModel_PrintsImagesPerSecondAsJson()
+    {
+        var model = Fixtures.Path(Path.Combine("models", "resnet_basic"));
+        var (code, output, error) = Invoke(BenchCommand.Create(), "model", model, "--batch", "2", "--json");
+        Assert.True(code == 0, error);
+        var line = JsonNode.Parse(output.Trim())!.AsObject();
+        Assert.StartsWith("resnet", line["name"]!.GetValue<string>());
+        Assert.Contains("batch=2", line["name"]!.GetValue<string>());
+        Assert.Equal("img/s", line["unit"]!.GetValue<string>());
+        Assert.True(line["value"]!.GetValue<double>() > 0);
+    }
+
+    [Fact]
+    public void BenchGemm_MeasuresEachShape()
+    {
+        var (code, output, error) = Invoke(BenchCommand.Create(), "gemm", "--shape", "64x32x48", "--shape", "8x16x4", "--json");
+        Assert.True(code == 0, error);
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!.AsObject()).ToArray();
+        Assert.Equal(2, lines.Length);
+        Assert.All(lines, l => Assert.Equal("GFLOP/s", l["unit"]!.GetValue<string>()));
+        Assert.All(lines, l => Assert.True(l["value"]!.GetValue<double>() > 0));
+        Assert.Equal(1, Invoke(BenchCommand.Create(), "gemm", "--shape", "64x32").Code);
+    }
 }

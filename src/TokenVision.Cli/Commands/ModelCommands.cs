@@ -187,7 +187,7 @@ internal static class ModelCommands
                 using var scope = TensorScope.Begin();
                 using var noGrad = Grad.Disabled();
                 m.Forward(x);
-            }, warmup: 1, minRuns: 5, minSeconds: 0);
+            }, warmup: 2, minRuns: 5, minSeconds: 1, warmupSeconds: 2);
         }
         w.Write($"{loaded.Architecture} {(train ? "train" : "infer")} batch={batch}", batch / seconds, "img/s",
             ("threads", WorkerPool.Threads), ("ms_per_batch", seconds * 1e3));
