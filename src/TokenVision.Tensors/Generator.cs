@@ -74,7 +74,10 @@ public sealed class Generator
         return (int)(low + NextInt64((long)high - low));
     }
 
-    /// <summary>Standard normal sample (Box-Muller; the second value of each pair is kept for the next call).</summary>
+    /// <summary>
+    /// Standard normal sample (Marsaglia's polar form of Box-Muller: a uniform point in the unit disc gives two
+    /// independent normals with one logarithm and no trigonometry; the second value is kept for the next call).
+    /// </summary>
     public double NextNormal()
     {
         if (_spareNormal is { } spare)
@@ -82,15 +85,17 @@ public sealed class Generator
             _spareNormal = null;
             return spare;
         }
-        double u1;
+        double u, v, s;
         do
-            u1 = NextDouble();
-        while (u1 <= double.Epsilon);
-        var u2 = NextDouble();
-        var r = Math.Sqrt(-2.0 * Math.Log(u1));
-        var theta = 2.0 * Math.PI * u2;
-        _spareNormal = r * Math.Sin(theta);
-        return r * Math.Cos(theta);
+        {
+            u = 2.0 * NextDouble() - 1.0;
+            v = 2.0 * NextDouble() - 1.0;
+            s = u * u + v * v;
+        }
+        while (s >= 1.0 || s == 0.0);
+        var f = Math.Sqrt(-2.0 * Math.Log(s) / s);
+        _spareNormal = v * f;
+        return u * f;
     }
 
     /// <summary>Shuffles <paramref name="items"/> in place (Fisher-Yates).</summary>

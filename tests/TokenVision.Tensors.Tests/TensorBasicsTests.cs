@@ -305,6 +305,38 @@ public class TensorBasicsTests
     }
 
     [Fact]
+    public void Randn_IsStandardNormal()
+    {
+        // 200k samples: moments within ~5 standard errors, and the Kolmogorov-Smirnov distance to the normal CDF
+        // below the 0.1% critical value 1.95/sqrt(n).
+        const int n = 200_000;
+        using var x = Tensor.Randn([n], new Generator(7));
+        var v = x.ToArray().Select(f => (double)f).ToArray();
+        var mean = v.Average();
+        var variance = v.Select(a => (a - mean) * (a - mean)).Sum() / n;
+        var kurtosis = v.Select(a => Math.Pow(a - mean, 4)).Sum() / n / (variance * variance);
+        Assert.InRange(mean, -0.012, 0.012);
+        Assert.InRange(variance, 0.984, 1.016);
+        Assert.InRange(kurtosis, 2.94, 3.06);
+        Array.Sort(v);
+        var ks = 0.0;
+        for (var i = 0; i < n; i++)
+        {
+            var cdf = 0.5 * (1 + Erf(v[i] / Math.Sqrt(2)));
+            ks = Math.Max(ks, Math.Max(Math.Abs(cdf - (double)i / n), Math.Abs(cdf - (double)(i + 1) / n)));
+        }
+        Assert.True(ks < 1.95 / Math.Sqrt(n), $"KS distance {ks}");
+
+        // Abramowitz-Stegun 7.1.26 (|error| < 1.5e-7), far below the KS bound of 4.4e-3.
+        static double Erf(double z)
+        {
+            var t = 1 / (1 + 0.3275911 * Math.Abs(z));
+            var y = 1 - t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429)))) * Math.Exp(-z * z);
+            return z < 0 ? -y : y;
+        }
+    }
+
+    [Fact]
     public void CreationHelpers()
     {
         using var a = Tensor.Arange(0, 1, 0.25);
