@@ -81,32 +81,39 @@ public static unsafe class WorkerPool
         Dispatch(parts, null, body, null, null, count);
     }
 
-    /// <summary>Runs <paramref name="body"/>(part) for part in [0, <paramref name="parts"/>), one part per thread.</summary>
+    /// <summary>Runs <paramref name="body"/>(part) for every part in [0, <paramref name="parts"/>).</summary>
+    /// <remarks>
+    /// At most <see cref="Threads"/> threads take part (the caller and min(parts, Threads) - 1 workers). Every part
+    /// runs exactly once; when there are more parts than threads, each thread claims the next unclaimed part as it
+    /// finishes one, so which thread runs a part varies from run to run. Results are bitwise reproducible for a
+    /// given thread count as long as what a part computes does not depend on the thread that runs it (split the
+    /// work by part index, as the kernels do). Calls from inside a job run every part on the calling thread.
+    /// </remarks>
     public static void Run(int parts, Action<int> body)
     {
-        if (parts <= 1 || t_insideJob)
+        if (parts <= 1 || t_insideJob || s_threads <= 1)
         {
             for (var p = 0; p < parts; p++)
                 body(p);
             return;
         }
-        // Parts beyond the pool's size run one after another on the threads that have them.
-        Dispatch(Math.Min(parts, s_workers.Length + 1), body, null, null, null, parts);
+        Dispatch(Math.Min(parts, s_threads), body, null, null, null, parts);
     }
 
     /// <summary>
-    /// Runs <paramref name="body"/>(<paramref name="state"/>, part) for part in [0, <paramref name="parts"/>) with
-    /// no allocation; <paramref name="state"/> must stay valid until the call returns (a caller's local is fine).
+    /// Runs <paramref name="body"/>(<paramref name="state"/>, part) for every part in [0, <paramref name="parts"/>)
+    /// with no allocation; <paramref name="state"/> must stay valid until the call returns (a caller's local is fine).
+    /// Threads and part claiming as for <see cref="Run(int, Action{int})"/>.
     /// </summary>
     internal static void Run(int parts, delegate*<void*, int, void> body, void* state)
     {
-        if (parts <= 1 || t_insideJob)
+        if (parts <= 1 || t_insideJob || s_threads <= 1)
         {
             for (var p = 0; p < parts; p++)
                 body(state, p);
             return;
         }
-        Dispatch(Math.Min(parts, s_workers.Length + 1), null, null, body, state, parts);
+        Dispatch(Math.Min(parts, s_threads), null, null, body, state, parts);
     }
 
     private static void Dispatch(int threads, Action<int>? partBody, Action<int, int>? rangeBody,

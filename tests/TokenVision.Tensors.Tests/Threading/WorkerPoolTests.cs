@@ -32,6 +32,22 @@ public sealed unsafe class WorkerPoolTests
     }
 
     [Fact]
+    public void Run_MorePartsThanThreads_UsesAtMostThreadsThreads_AndRunsEveryPartOnce()
+    {
+        var parts = 4 * WorkerPool.MaxThreads + 3;
+        var hits = new int[parts];
+        var threadIds = new System.Collections.Concurrent.ConcurrentDictionary<int, bool>();
+        WorkerPool.Run(parts, p =>
+        {
+            threadIds[Environment.CurrentManagedThreadId] = true;
+            Interlocked.Increment(ref hits[p]);
+            Thread.SpinWait(2000);
+        });
+        Assert.All(hits, h => Assert.Equal(1, h));
+        Assert.InRange(threadIds.Count, 1, WorkerPool.MaxThreads);
+    }
+
+    [Fact]
     public void PointerRun_PassesStateAndParts()
     {
         var sums = stackalloc long[4];

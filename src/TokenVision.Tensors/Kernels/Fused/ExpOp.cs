@@ -23,6 +23,19 @@ internal readonly struct ExpOp : IUnaryOp
     private const float P4 = 1.6666665459e-1f;
     private const float P5 = 5.0000001201e-1f;
 
+    // Degree-6 minimax polynomial of e^r on |r| <= ln2/2 (our own fit, about 1 ulp), for the clamped forms below.
+    private const float F2 = 0.4999999f;
+    private const float F3 = 0.16666414f;
+    private const float F4 = 0.041668262f;
+    private const float F5 = 0.0083753f;
+    private const float F6 = 0.0013836236f;
+
+    // Adding 1.5 * 2^23 + 127 rounds to an integer n and leaves n + 127 in the low bits: shifted left by 23 they are
+    // the exponent field of 2^n (0 for n = -127, +inf for n = 128).
+    private const float RoundMagic = 12583039f;
+    private const float ClampLow = -88f;
+    private const float ClampHigh = 89f;
+
     // AVX-512 clamps: below -104 the result is 0 and above 89 +inf, which vscalefps produces by itself.
     private const float ScaleMin = -104f;
     private const float ScaleMax = 89f;
@@ -148,5 +161,96 @@ internal readonly struct ExpOp : IUnaryOp
         if (Avx512F.IsSupported)
             return Avx512F.Scale(e, n);
         return e * ((Vector512.ConvertToInt32Native(n) + Vector512.Create(127)) << 23).AsSingle();
+    }
+
+    /// <summary>Scalar form of the clamped vector forms (the same arithmetic, so tails match the vector body).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static float InvokeClamped(float x)
+    {
+        var c = MathF.Min(MathF.Max(x, ClampLow), ClampHigh);
+        var nb = MathF.FusedMultiplyAdd(c, Log2E, RoundMagic);
+        var n = nb - RoundMagic;
+        var r = MathF.FusedMultiplyAdd(n, -Ln2Hi, c);
+        r = MathF.FusedMultiplyAdd(n, -Ln2Lo, r);
+        var p = MathF.FusedMultiplyAdd(MathF.FusedMultiplyAdd(MathF.FusedMultiplyAdd(MathF.FusedMultiplyAdd(MathF.FusedMultiplyAdd(MathF.FusedMultiplyAdd(F6, r, F5), r, F4), r, F3), r, F2), r, 1f), r, 1f);
+        return p * BitConverter.Int32BitsToSingle(BitConverter.SingleToInt32Bits(nb) << 23);
+    }
+
+    /// <summary>
+    /// e^x for x &lt;= 0 without NaN propagation (callers check for NaN themselves): about 1 ulp, 0 below about -87.7
+    /// (subnormal results flush to 0), one rounding step fewer and one polynomial term fewer than <see cref="Invoke(Vector128{float})"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector128<float> InvokeNonPositive(Vector128<float> x) => Reduced(Vector128.MaxNative(x, Vector128.Create(ClampLow)));
+
+    /// <summary>
+    /// e^x with x clamped to [-88, 89] and no NaN propagation: about 1 ulp, 0 below about -87.7, +inf above about 88.4.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector128<float> InvokeClamped(Vector128<float> x) =>
+        Reduced(Vector128.MinNative(Vector128.MaxNative(x, Vector128.Create(ClampLow)), Vector128.Create(ClampHigh)));
+
+    // e^x for x in [-88, 89]: x = n ln2 + r by an exact Cody-Waite step, e^r by the degree-6 polynomial, 2^n in the exponent bits.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<float> Reduced(Vector128<float> x)
+    {
+        var nb = Vector128.FusedMultiplyAdd(x, Vector128.Create(Log2E), Vector128.Create(RoundMagic));
+        var n = nb - Vector128.Create(RoundMagic);
+        var r = Vector128.FusedMultiplyAdd(n, Vector128.Create(-Ln2Hi), x);
+        r = Vector128.FusedMultiplyAdd(n, Vector128.Create(-Ln2Lo), r);
+        var p = Vector128.FusedMultiplyAdd(Vector128.FusedMultiplyAdd(Vector128.FusedMultiplyAdd(Vector128.FusedMultiplyAdd(Vector128.FusedMultiplyAdd(Vector128.FusedMultiplyAdd(Vector128.Create(F6), r, Vector128.Create(F5)), r, Vector128.Create(F4)), r, Vector128.Create(F3)), r, Vector128.Create(F2)), r, Vector128.Create(1f)), r, Vector128.Create(1f));
+        return p * (nb.AsInt32() << 23).AsSingle();
+    }
+
+    /// <summary>
+    /// e^x for x &lt;= 0 without NaN propagation (callers check for NaN themselves): about 1 ulp, 0 below about -87.7
+    /// (subnormal results flush to 0), one rounding step fewer and one polynomial term fewer than <see cref="Invoke(Vector256{float})"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector256<float> InvokeNonPositive(Vector256<float> x) => Reduced(Vector256.MaxNative(x, Vector256.Create(ClampLow)));
+
+    /// <summary>
+    /// e^x with x clamped to [-88, 89] and no NaN propagation: about 1 ulp, 0 below about -87.7, +inf above about 88.4.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector256<float> InvokeClamped(Vector256<float> x) =>
+        Reduced(Vector256.MinNative(Vector256.MaxNative(x, Vector256.Create(ClampLow)), Vector256.Create(ClampHigh)));
+
+    // e^x for x in [-88, 89]: x = n ln2 + r by an exact Cody-Waite step, e^r by the degree-6 polynomial, 2^n in the exponent bits.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Reduced(Vector256<float> x)
+    {
+        var nb = Vector256.FusedMultiplyAdd(x, Vector256.Create(Log2E), Vector256.Create(RoundMagic));
+        var n = nb - Vector256.Create(RoundMagic);
+        var r = Vector256.FusedMultiplyAdd(n, Vector256.Create(-Ln2Hi), x);
+        r = Vector256.FusedMultiplyAdd(n, Vector256.Create(-Ln2Lo), r);
+        var p = Vector256.FusedMultiplyAdd(Vector256.FusedMultiplyAdd(Vector256.FusedMultiplyAdd(Vector256.FusedMultiplyAdd(Vector256.FusedMultiplyAdd(Vector256.FusedMultiplyAdd(Vector256.Create(F6), r, Vector256.Create(F5)), r, Vector256.Create(F4)), r, Vector256.Create(F3)), r, Vector256.Create(F2)), r, Vector256.Create(1f)), r, Vector256.Create(1f));
+        return p * (nb.AsInt32() << 23).AsSingle();
+    }
+
+    /// <summary>
+    /// e^x for x &lt;= 0 without NaN propagation (callers check for NaN themselves): about 1 ulp, 0 below about -87.7
+    /// (subnormal results flush to 0), one rounding step fewer and one polynomial term fewer than <see cref="Invoke(Vector512{float})"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector512<float> InvokeNonPositive(Vector512<float> x) => Reduced(Vector512.MaxNative(x, Vector512.Create(ClampLow)));
+
+    /// <summary>
+    /// e^x with x clamped to [-88, 89] and no NaN propagation: about 1 ulp, 0 below about -87.7, +inf above about 88.4.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector512<float> InvokeClamped(Vector512<float> x) =>
+        Reduced(Vector512.MinNative(Vector512.MaxNative(x, Vector512.Create(ClampLow)), Vector512.Create(ClampHigh)));
+
+    // e^x for x in [-88, 89]: x = n ln2 + r by an exact Cody-Waite step, e^r by the degree-6 polynomial, 2^n in the exponent bits.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Reduced(Vector512<float> x)
+    {
+        var nb = Vector512.FusedMultiplyAdd(x, Vector512.Create(Log2E), Vector512.Create(RoundMagic));
+        var n = nb - Vector512.Create(RoundMagic);
+        var r = Vector512.FusedMultiplyAdd(n, Vector512.Create(-Ln2Hi), x);
+        r = Vector512.FusedMultiplyAdd(n, Vector512.Create(-Ln2Lo), r);
+        var p = Vector512.FusedMultiplyAdd(Vector512.FusedMultiplyAdd(Vector512.FusedMultiplyAdd(Vector512.FusedMultiplyAdd(Vector512.FusedMultiplyAdd(Vector512.FusedMultiplyAdd(Vector512.Create(F6), r, Vector512.Create(F5)), r, Vector512.Create(F4)), r, Vector512.Create(F3)), r, Vector512.Create(F2)), r, Vector512.Create(1f)), r, Vector512.Create(1f));
+        return p * (nb.AsInt32() << 23).AsSingle();
     }
 }

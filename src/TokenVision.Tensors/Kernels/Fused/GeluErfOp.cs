@@ -4,35 +4,50 @@ using System.Runtime.Intrinsics;
 namespace TokenVision.Tensors.Kernels.Fused;
 
 /// <summary>GELU in its exact form, x * Phi(x) = 0.5 x (1 + erf(x / sqrt 2)) (Hendrycks and Gimpel, 2016).</summary>
+/// <remarks>
+/// Computed as max(x, 0) - |x| Phi(-|x|) with the normal tail from <see cref="NormalTail"/> (one division, one
+/// polynomial, one exp), which has no cancellation for x &lt; 0: the result is within a few ulp of x Phi(x) relative
+/// to itself wherever it is a normal float. Special values follow x Phi(x) in IEEE arithmetic: GELU(+inf) = +inf,
+/// GELU(-inf) = NaN (as PyTorch), NaN stays NaN, the sign of zero is kept.
+/// </remarks>
 internal readonly struct GeluErfOp : IUnaryOp
 {
-    private const float InvSqrt2 = 0.70710678118654752f;
-
     /// <summary>Scalar form.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Invoke(float x)
     {
-        return 0.5f * x * (1f + ErfOp.Invoke(x * InvSqrt2));
+        var minusS = NormalTail.Evaluate(x, out var u, out var e);
+        var y = MathF.FusedMultiplyAdd(u * minusS, e, x > 0 ? x : 0f * x);
+        return x > -NormalTail.Limit ? y : 0f * x;
     }
 
     /// <summary>Vector form.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Invoke(Vector128<float> x)
     {
-        return Vector128.Create(0.5f) * x * (Vector128.Create(1f) + ErfOp.Invoke(x * Vector128.Create(InvSqrt2)));
+        var minusS = NormalTail.Evaluate(x, out var u, out var e);
+        // maxps returns its second operand for a zero pair or a NaN, so -0 and NaN pass through.
+        var y = Vector128.FusedMultiplyAdd(u * minusS, e, Vector128.MaxNative(Vector128<float>.Zero, x));
+        return Vector128.ConditionalSelect(Vector128.GreaterThan(x, Vector128.Create(-NormalTail.Limit)), y, x * Vector128<float>.Zero);
     }
 
     /// <summary>Vector form.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Invoke(Vector256<float> x)
     {
-        return Vector256.Create(0.5f) * x * (Vector256.Create(1f) + ErfOp.Invoke(x * Vector256.Create(InvSqrt2)));
+        var minusS = NormalTail.Evaluate(x, out var u, out var e);
+        // maxps returns its second operand for a zero pair or a NaN, so -0 and NaN pass through.
+        var y = Vector256.FusedMultiplyAdd(u * minusS, e, Vector256.MaxNative(Vector256<float>.Zero, x));
+        return Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256.Create(-NormalTail.Limit)), y, x * Vector256<float>.Zero);
     }
 
     /// <summary>Vector form.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Invoke(Vector512<float> x)
     {
-        return Vector512.Create(0.5f) * x * (Vector512.Create(1f) + ErfOp.Invoke(x * Vector512.Create(InvSqrt2)));
+        var minusS = NormalTail.Evaluate(x, out var u, out var e);
+        // maxps returns its second operand for a zero pair or a NaN, so -0 and NaN pass through.
+        var y = Vector512.FusedMultiplyAdd(u * minusS, e, Vector512.MaxNative(Vector512<float>.Zero, x));
+        return Vector512.ConditionalSelect(Vector512.GreaterThan(x, Vector512.Create(-NormalTail.Limit)), y, x * Vector512<float>.Zero);
     }
 }

@@ -15,7 +15,7 @@ internal readonly struct GeluTanhGradOp : IUnaryOp
     public static float Invoke(float x)
     {
         var u = x * MathF.FusedMultiplyAdd(Coef * x, x, 1f);
-        var s = 1f / (1f + MathF.Exp(-TwoK * u));
+        var s = 1f / (1f + ExpOp.InvokeClamped(-TwoK * u));
         var du = TwoK * MathF.FusedMultiplyAdd(3f * Coef * x, x, 1f);
         return MathF.FusedMultiplyAdd(x * s * (1f - s), du, s);
     }
@@ -25,7 +25,7 @@ internal readonly struct GeluTanhGradOp : IUnaryOp
     public static Vector128<float> Invoke(Vector128<float> x)
     {
         var u = x * Vector128.FusedMultiplyAdd(Vector128.Create(Coef) * x, x, Vector128.Create(1f));
-        var s = Vector128.Create(1f) / (Vector128.Create(1f) + ExpOp.Invoke(Vector128.Create(-TwoK) * u));
+        var s = Vector128.Create(1f) / (Vector128.Create(1f) + ExpOp.InvokeClamped(Vector128.Create(-TwoK) * u));
         var du = Vector128.Create(TwoK) * Vector128.FusedMultiplyAdd(Vector128.Create(3f * Coef) * x, x, Vector128.Create(1f));
         return Vector128.FusedMultiplyAdd(x * s * (Vector128.Create(1f) - s), du, s);
     }
@@ -35,7 +35,7 @@ internal readonly struct GeluTanhGradOp : IUnaryOp
     public static Vector256<float> Invoke(Vector256<float> x)
     {
         var u = x * Vector256.FusedMultiplyAdd(Vector256.Create(Coef) * x, x, Vector256.Create(1f));
-        var s = Vector256.Create(1f) / (Vector256.Create(1f) + ExpOp.Invoke(Vector256.Create(-TwoK) * u));
+        var s = Vector256.Create(1f) / (Vector256.Create(1f) + ExpOp.InvokeClamped(Vector256.Create(-TwoK) * u));
         var du = Vector256.Create(TwoK) * Vector256.FusedMultiplyAdd(Vector256.Create(3f * Coef) * x, x, Vector256.Create(1f));
         return Vector256.FusedMultiplyAdd(x * s * (Vector256.Create(1f) - s), du, s);
     }
@@ -45,7 +45,7 @@ internal readonly struct GeluTanhGradOp : IUnaryOp
     public static Vector512<float> Invoke(Vector512<float> x)
     {
         var u = x * Vector512.FusedMultiplyAdd(Vector512.Create(Coef) * x, x, Vector512.Create(1f));
-        var s = Vector512.Create(1f) / (Vector512.Create(1f) + ExpOp.Invoke(Vector512.Create(-TwoK) * u));
+        var s = Vector512.Create(1f) / (Vector512.Create(1f) + ExpOp.InvokeClamped(Vector512.Create(-TwoK) * u));
         var du = Vector512.Create(TwoK) * Vector512.FusedMultiplyAdd(Vector512.Create(3f * Coef) * x, x, Vector512.Create(1f));
         return Vector512.FusedMultiplyAdd(x * s * (Vector512.Create(1f) - s), du, s);
     }

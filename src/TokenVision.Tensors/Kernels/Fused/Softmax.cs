@@ -155,7 +155,90 @@ internal static unsafe class Softmax
     private static void Forward512(float* x, float* y, int n)
     {
         var w = Vector512<float>.Count;
-        var max = Max512(x, n);
+        var max = MaxChecked512(x, n, out var finite);
+        if (!finite)
+        {
+            ForwardSpecial512(x, y, n, Max512(x, n));
+            return;
+        }
+        // Finite inputs: x - max <= 0, so the cheaper exp (no upper clamp, no NaN pass-through) is exact enough.
+        var vmax = Vector512.Create(max);
+        var vsum = Vector512<float>.Zero;
+        var vsum1 = Vector512<float>.Zero;
+        var j = 0;
+        for (; j + 2 * w <= n; j += 2 * w)
+        {
+            var e0 = ExpOp.InvokeNonPositive(Vector512.Load(x + j) - vmax);
+            var e1 = ExpOp.InvokeNonPositive(Vector512.Load(x + j + w) - vmax);
+            Vector512.Store(e0, y + j);
+            Vector512.Store(e1, y + j + w);
+            vsum += e0;
+            vsum1 += e1;
+        }
+        for (; j + w <= n; j += w)
+        {
+            var e = ExpOp.InvokeNonPositive(Vector512.Load(x + j) - vmax);
+            Vector512.Store(e, y + j);
+            vsum += e;
+        }
+        var sum = Vector512.Sum(vsum + vsum1);
+        for (; j < n; j++)
+        {
+            var e = ExpOp.InvokeClamped(x[j] - max);
+            y[j] = e;
+            sum += e;
+        }
+        var inv = 1f / sum;
+        var vinv = Vector512.Create(inv);
+        for (j = 0; j + w <= n; j += w)
+            Vector512.Store(Vector512.Load(y + j) * vinv, y + j);
+        for (; j < n; j++)
+            y[j] *= inv;
+    }
+
+    // The row max, and whether the row is free of NaN and infinities (their sum is finite; an overflowing sum of
+    // large finite values only sends the row to the general path).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static float MaxChecked512(float* x, int n, out bool finite)
+    {
+        var w = Vector512<float>.Count;
+        var vmax = Vector512.Create(float.NegativeInfinity);
+        var vmax1 = vmax;
+        var vsum = Vector512<float>.Zero;
+        var vsum1 = Vector512<float>.Zero;
+        var j = 0;
+        for (; j + 2 * w <= n; j += 2 * w)
+        {
+            var a = Vector512.Load(x + j);
+            var b = Vector512.Load(x + j + w);
+            vmax = Vector512.MaxNative(vmax, a);
+            vmax1 = Vector512.MaxNative(vmax1, b);
+            vsum += a;
+            vsum1 += b;
+        }
+        for (; j + w <= n; j += w)
+        {
+            var a = Vector512.Load(x + j);
+            vmax = Vector512.MaxNative(vmax, a);
+            vsum += a;
+        }
+        var max = VectorMath.MaxAcross(Vector512.MaxNative(vmax, vmax1));
+        var sum = Vector512.Sum(vsum + vsum1);
+        for (; j < n; j++)
+        {
+            max = MathF.Max(max, x[j]);
+            sum += x[j];
+        }
+        finite = float.IsFinite(sum);
+        return max;
+    }
+
+    // Rows with NaN or infinities: the full exp, which passes NaN through, so the row follows max-subtracted
+    // softmax in IEEE arithmetic (a NaN anywhere gives a NaN row, as PyTorch).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ForwardSpecial512(float* x, float* y, int n, float max)
+    {
+        var w = Vector512<float>.Count;
         var vmax = Vector512.Create(max);
         var vsum = Vector512<float>.Zero;
         var vsum1 = Vector512<float>.Zero;
@@ -289,7 +372,90 @@ internal static unsafe class Softmax
     private static void Forward256(float* x, float* y, int n)
     {
         var w = Vector256<float>.Count;
-        var max = Max256(x, n);
+        var max = MaxChecked256(x, n, out var finite);
+        if (!finite)
+        {
+            ForwardSpecial256(x, y, n, Max256(x, n));
+            return;
+        }
+        // Finite inputs: x - max <= 0, so the cheaper exp (no upper clamp, no NaN pass-through) is exact enough.
+        var vmax = Vector256.Create(max);
+        var vsum = Vector256<float>.Zero;
+        var vsum1 = Vector256<float>.Zero;
+        var j = 0;
+        for (; j + 2 * w <= n; j += 2 * w)
+        {
+            var e0 = ExpOp.InvokeNonPositive(Vector256.Load(x + j) - vmax);
+            var e1 = ExpOp.InvokeNonPositive(Vector256.Load(x + j + w) - vmax);
+            Vector256.Store(e0, y + j);
+            Vector256.Store(e1, y + j + w);
+            vsum += e0;
+            vsum1 += e1;
+        }
+        for (; j + w <= n; j += w)
+        {
+            var e = ExpOp.InvokeNonPositive(Vector256.Load(x + j) - vmax);
+            Vector256.Store(e, y + j);
+            vsum += e;
+        }
+        var sum = Vector256.Sum(vsum + vsum1);
+        for (; j < n; j++)
+        {
+            var e = ExpOp.InvokeClamped(x[j] - max);
+            y[j] = e;
+            sum += e;
+        }
+        var inv = 1f / sum;
+        var vinv = Vector256.Create(inv);
+        for (j = 0; j + w <= n; j += w)
+            Vector256.Store(Vector256.Load(y + j) * vinv, y + j);
+        for (; j < n; j++)
+            y[j] *= inv;
+    }
+
+    // The row max, and whether the row is free of NaN and infinities (their sum is finite; an overflowing sum of
+    // large finite values only sends the row to the general path).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static float MaxChecked256(float* x, int n, out bool finite)
+    {
+        var w = Vector256<float>.Count;
+        var vmax = Vector256.Create(float.NegativeInfinity);
+        var vmax1 = vmax;
+        var vsum = Vector256<float>.Zero;
+        var vsum1 = Vector256<float>.Zero;
+        var j = 0;
+        for (; j + 2 * w <= n; j += 2 * w)
+        {
+            var a = Vector256.Load(x + j);
+            var b = Vector256.Load(x + j + w);
+            vmax = Vector256.MaxNative(vmax, a);
+            vmax1 = Vector256.MaxNative(vmax1, b);
+            vsum += a;
+            vsum1 += b;
+        }
+        for (; j + w <= n; j += w)
+        {
+            var a = Vector256.Load(x + j);
+            vmax = Vector256.MaxNative(vmax, a);
+            vsum += a;
+        }
+        var max = VectorMath.MaxAcross(Vector256.MaxNative(vmax, vmax1));
+        var sum = Vector256.Sum(vsum + vsum1);
+        for (; j < n; j++)
+        {
+            max = MathF.Max(max, x[j]);
+            sum += x[j];
+        }
+        finite = float.IsFinite(sum);
+        return max;
+    }
+
+    // Rows with NaN or infinities: the full exp, which passes NaN through, so the row follows max-subtracted
+    // softmax in IEEE arithmetic (a NaN anywhere gives a NaN row, as PyTorch).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ForwardSpecial256(float* x, float* y, int n, float max)
+    {
+        var w = Vector256<float>.Count;
         var vmax = Vector256.Create(max);
         var vsum = Vector256<float>.Zero;
         var vsum1 = Vector256<float>.Zero;
@@ -423,7 +589,90 @@ internal static unsafe class Softmax
     private static void Forward128(float* x, float* y, int n)
     {
         var w = Vector128<float>.Count;
-        var max = Max128(x, n);
+        var max = MaxChecked128(x, n, out var finite);
+        if (!finite)
+        {
+            ForwardSpecial128(x, y, n, Max128(x, n));
+            return;
+        }
+        // Finite inputs: x - max <= 0, so the cheaper exp (no upper clamp, no NaN pass-through) is exact enough.
+        var vmax = Vector128.Create(max);
+        var vsum = Vector128<float>.Zero;
+        var vsum1 = Vector128<float>.Zero;
+        var j = 0;
+        for (; j + 2 * w <= n; j += 2 * w)
+        {
+            var e0 = ExpOp.InvokeNonPositive(Vector128.Load(x + j) - vmax);
+            var e1 = ExpOp.InvokeNonPositive(Vector128.Load(x + j + w) - vmax);
+            Vector128.Store(e0, y + j);
+            Vector128.Store(e1, y + j + w);
+            vsum += e0;
+            vsum1 += e1;
+        }
+        for (; j + w <= n; j += w)
+        {
+            var e = ExpOp.InvokeNonPositive(Vector128.Load(x + j) - vmax);
+            Vector128.Store(e, y + j);
+            vsum += e;
+        }
+        var sum = Vector128.Sum(vsum + vsum1);
+        for (; j < n; j++)
+        {
+            var e = ExpOp.InvokeClamped(x[j] - max);
+            y[j] = e;
+            sum += e;
+        }
+        var inv = 1f / sum;
+        var vinv = Vector128.Create(inv);
+        for (j = 0; j + w <= n; j += w)
+            Vector128.Store(Vector128.Load(y + j) * vinv, y + j);
+        for (; j < n; j++)
+            y[j] *= inv;
+    }
+
+    // The row max, and whether the row is free of NaN and infinities (their sum is finite; an overflowing sum of
+    // large finite values only sends the row to the general path).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static float MaxChecked128(float* x, int n, out bool finite)
+    {
+        var w = Vector128<float>.Count;
+        var vmax = Vector128.Create(float.NegativeInfinity);
+        var vmax1 = vmax;
+        var vsum = Vector128<float>.Zero;
+        var vsum1 = Vector128<float>.Zero;
+        var j = 0;
+        for (; j + 2 * w <= n; j += 2 * w)
+        {
+            var a = Vector128.Load(x + j);
+            var b = Vector128.Load(x + j + w);
+            vmax = Vector128.MaxNative(vmax, a);
+            vmax1 = Vector128.MaxNative(vmax1, b);
+            vsum += a;
+            vsum1 += b;
+        }
+        for (; j + w <= n; j += w)
+        {
+            var a = Vector128.Load(x + j);
+            vmax = Vector128.MaxNative(vmax, a);
+            vsum += a;
+        }
+        var max = VectorMath.MaxAcross(Vector128.MaxNative(vmax, vmax1));
+        var sum = Vector128.Sum(vsum + vsum1);
+        for (; j < n; j++)
+        {
+            max = MathF.Max(max, x[j]);
+            sum += x[j];
+        }
+        finite = float.IsFinite(sum);
+        return max;
+    }
+
+    // Rows with NaN or infinities: the full exp, which passes NaN through, so the row follows max-subtracted
+    // softmax in IEEE arithmetic (a NaN anywhere gives a NaN row, as PyTorch).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ForwardSpecial128(float* x, float* y, int n, float max)
+    {
+        var w = Vector128<float>.Count;
         var vmax = Vector128.Create(max);
         var vsum = Vector128<float>.Zero;
         var vsum1 = Vector128<float>.Zero;

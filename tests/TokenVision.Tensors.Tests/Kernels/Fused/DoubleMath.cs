@@ -24,6 +24,30 @@ internal static class DoubleMath
 
     public static double GeluErf(double x) => 0.5 * x * (1 + Erf(x / Math.Sqrt(2)));
 
+    /// <summary>
+    /// erfc(z) e^(z^2) for z &gt;= 0 without cancellation: from the series below 2.5, else from the continued fraction
+    /// erfc(z) = e^(-z^2) / sqrt(pi) / (z + (1/2) / (z + 1 / (z + (3/2) / (z + ...)))).
+    /// </summary>
+    public static double ScaledErfc(double z)
+    {
+        if (z < 2.5)
+            return Math.Exp(z * z) * (1 - Erf(z));
+        var f = z;
+        for (var k = 200; k >= 1; k--)
+            f = z + k / 2.0 / f;
+        return 1 / (Math.Sqrt(Math.PI) * f);
+    }
+
+    /// <summary>The standard normal CDF, accurate relative to itself in the lower tail.</summary>
+    public static double Phi(double x)
+    {
+        var tail = 0.5 * ScaledErfc(Math.Abs(x) / Math.Sqrt(2)) * Math.Exp(-0.5 * x * x);
+        return x < 0 ? tail : 1 - tail;
+    }
+
+    /// <summary>x Phi(x), accurate relative to itself for x &lt; 0 too.</summary>
+    public static double GeluErfTail(double x) => x * Phi(x);
+
     public static double GeluErfGrad(double x) => 0.5 * (1 + Erf(x / Math.Sqrt(2))) + x * Math.Exp(-0.5 * x * x) / Math.Sqrt(2 * Math.PI);
 
     public static double GeluTanh(double x) => 0.5 * x * (1 + Math.Tanh(Math.Sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x)));

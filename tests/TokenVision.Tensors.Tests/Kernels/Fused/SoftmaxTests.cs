@@ -76,4 +76,64 @@ public sealed unsafe class SoftmaxTests
         }
         Assert.Equal(one, two);
     }
+
+    [Theory]
+    [MemberData(nameof(Levels))]
+    public void Softmax_RowsWithNaNOrInfinities_FollowIeeeMaxSubtractedSoftmax(IsaLevel level)
+    {
+        using var _ = Isa.Force(level);
+        foreach (var n in new[] { 5, 16, 37 })
+        {
+            // NaN anywhere, +inf anywhere, or a row of -inf: every entry NaN (as PyTorch). -inf entries among
+            // finite ones: exactly 0, the rest normalised. -88 below the max: a normal-range result, not 0.
+            foreach (var (special, at, expectNaNRow) in new[]
+            {
+                (float.NaN, n / 2, true), (float.PositiveInfinity, n - 1, true), (float.NegativeInfinity, 1, false),
+                (float.NegativeInfinity, -1, true),
+            })
+            {
+                var x = FusedTestData.Random(n, n);
+                if (at < 0)
+                    Array.Fill(x, special);
+                else
+                    x[at] = special;
+                var y = new float[n];
+                fixed (float* px = x, py = y)
+                    Softmax.Forward(Isa.Current, px, py, 1, n);
+                if (expectNaNRow)
+                {
+                    Assert.All(y, v => Assert.True(float.IsNaN(v), $"{level} n={n} {special} at {at}: {v}"));
+                    continue;
+                }
+                Assert.Equal(0f, y[at]);
+                var max = x.Where(float.IsFinite).Max();
+                var sum = x.Where(float.IsFinite).Sum(v => Math.Exp(v - max));
+                for (var j = 0; j < n; j++)
+                {
+                    if (j != at)
+                        FusedTestData.Close(Math.Exp(x[j] - max) / sum, y[j], 1e-6, $"{level} n={n} y[{j}]");
+                }
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Levels))]
+    public void Softmax_WideRange_SmallEntriesKeepRelativeAccuracy(IsaLevel level)
+    {
+        using var _ = Isa.Force(level);
+        const int n = 48;
+        var x = new float[n];
+        for (var j = 0; j < n; j++)
+            x[j] = -j * (87f / n);
+        var y = new float[n];
+        fixed (float* px = x, py = y)
+            Softmax.Forward(Isa.Current, px, py, 1, n);
+        var sum = x.Sum(v => Math.Exp(v));
+        for (var j = 0; j < n; j++)
+        {
+            var expected = Math.Exp(x[j]) / sum;
+            Assert.True(Math.Abs(y[j] - expected) <= 3e-7 * expected, $"{level} y[{j}] = {y[j]:R}, expected {expected:R}");
+        }
+    }
 }
