@@ -119,7 +119,7 @@ internal static unsafe class AttentionForward<TOps, TVec>
                         continue;
                     }
                     var rowSum = AttentionRows<TOps, TVec>.Exp(srow, vectors, mNew);
-                    var alpha = ExpOp.Invoke(mOld - mNew);
+                    var alpha = ScalarOps.Exp(mOld - mNew);
                     l[r] = l[r] * alpha + rowSum;
                     m[r] = mNew;
                     if (alpha != 1f)

@@ -67,7 +67,13 @@ internal readonly unsafe struct Simd128Ops : ISimdOps<Vector128<float>>
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<float> Exp(Vector128<float> x) => ExpOp.InvokeNonPositive(x);
+    public static Vector128<float> Exp(Vector128<float> x)
+    {
+        // Fused.ExpOp.InvokeBounded needs x in [−87, 0]: raise x to the floor first (MaxNative returns x when it is NaN)
+        // and give exactly 0 below it, so −∞ (masked keys) yields 0 and no denormal reaches the accumulators.
+        var y = Fused.ExpOp.InvokeBounded(Vector128.MaxNative(Vector128.Create(ScalarOps.ExpFloor), x));
+        return Vector128.ConditionalSelect(Vector128.LessThan(x, Vector128.Create(ScalarOps.ExpFloor)), Vector128<float>.Zero, y);
+    }
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
