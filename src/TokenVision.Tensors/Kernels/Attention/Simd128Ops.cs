@@ -69,9 +69,9 @@ internal readonly unsafe struct Simd128Ops : ISimdOps<Vector128<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Exp(Vector128<float> x)
     {
-        // Fused.ExpOp.InvokeBounded needs x in [−87, 0]: raise x to the floor first (MaxNative returns x when it is NaN)
-        // and give exactly 0 below it, so −∞ (masked keys) yields 0 and no denormal reaches the accumulators.
-        var y = Fused.ExpOp.InvokeBounded(Vector128.MaxNative(Vector128.Create(ScalarOps.ExpFloor), x));
+        // Fused.ExpOp.InvokeBounded is exact on [−87, 0]; lanes below the floor (−∞ for masked keys included, where it
+        // gives NaN) are replaced by exactly 0, so no denormal reaches the accumulators. NaN is not below: it stays NaN.
+        var y = Fused.ExpOp.InvokeBounded(x);
         return Vector128.ConditionalSelect(Vector128.LessThan(x, Vector128.Create(ScalarOps.ExpFloor)), Vector128<float>.Zero, y);
     }
 

@@ -62,9 +62,9 @@ internal readonly unsafe struct Simd512Ops : ISimdOps<Vector512<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Exp(Vector512<float> x)
     {
-        // Fused.ExpOp.InvokeBounded needs x in [−87, 0]: raise x to the floor first (MaxNative returns x when it is NaN)
-        // and give exactly 0 below it, so −∞ (masked keys) yields 0 and no denormal reaches the accumulators.
-        var y = Fused.ExpOp.InvokeBounded(Vector512.MaxNative(Vector512.Create(ScalarOps.ExpFloor), x));
+        // Fused.ExpOp.InvokeBounded is exact on [−87, 0]; lanes below the floor (−∞ for masked keys included, where it
+        // gives NaN) are replaced by exactly 0, so no denormal reaches the accumulators. NaN is not below: it stays NaN.
+        var y = Fused.ExpOp.InvokeBounded(x);
         return Vector512.ConditionalSelect(Vector512.LessThan(x, Vector512.Create(ScalarOps.ExpFloor)), Vector512<float>.Zero, y);
     }
 
