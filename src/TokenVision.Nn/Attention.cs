@@ -58,19 +58,18 @@ public sealed class Attention : Module<Tensor, Tensor>, IStochastic
     /// <summary>[B, N, C] → [B, N, C] with an optional additive or boolean attention mask.</summary>
     public Tensor Forward(Tensor x, Tensor? mask)
     {
-        var (b, n, c) = (x.Shape[0], x.Shape[1], x.Shape[2]);
+        var (b, n) = (x.Shape[0], x.Shape[1]);
         using var qkv = Qkv.Forward(x);
         using var heads = qkv.Reshape(b, n, 3, NumHeads, HeadDim);
-        using var perm = heads.Permute(2, 0, 3, 1, 4);         // [3, B, H, N, hd]
+        using var perm = heads.Permute(2, 0, 3, 1, 4);         // [3, B, H, N, hd], a view: the kernel reads q, k, v in place
         using var q0 = perm.Select(0, 0);
         using var k0 = perm.Select(0, 1);
         using var v = perm.Select(0, 2);
         using var q = QNorm.Forward(q0);
         using var k = KNorm.Forward(k0);
         var p = Training ? AttnDrop : 0f;
-        using var o = Functional.ScaledDotProductAttention(q, k, v, mask, p, generator: p > 0 ? Generator : null);
-        using var t = o.Transpose(1, 2);                          // [B, N, H, hd]
-        using var merged = t.Reshape(b, n, c);
+        // Heads written straight into their channel slices of [B, N, C]: no transpose and copy before proj.
+        using var merged = Functional.ScaledDotProductAttentionMergedHeads(q, k, v, mask, p, generator: p > 0 ? Generator : null);
         using var y = Proj.Forward(merged);
         return ProjDrop.Forward(y);
     }

@@ -18,7 +18,28 @@ public static partial class Functional
     /// PyTorch does. With dropout it runs the explicit softmax.
     /// </remarks>
     public static Tensor ScaledDotProductAttention(Tensor q, Tensor k, Tensor v, Tensor? mask = null, float dropoutP = 0f,
+        bool isCausal = false, float? scale = null, Generator? generator = null) =>
+        Attention(q, k, v, mask, dropoutP, isCausal, scale, generator, mergeHeads: false);
+
+    /// <summary>
+    /// <see cref="ScaledDotProductAttention"/> on q [B, H, Nq, d], k [B, H, Nk, d], v [B, H, Nk, dv] with the heads
+    /// merged into the output's channels: [B, Nq, H·dv], the layout a ViT block's output projection reads
+    /// (torch: <c>sdpa(q, k, v).transpose(1, 2).reshape(B, Nq, H * dv)</c>).
+    /// </summary>
+    /// <remarks>
+    /// The fused kernel writes each head straight into its channel slice, so no transpose or copy follows; q, k, v may
+    /// be strided views, such as the slices of a packed qkv projection [B, N, 3, H, d] permuted to [3, B, H, N, d].
+    /// </remarks>
+    public static Tensor ScaledDotProductAttentionMergedHeads(Tensor q, Tensor k, Tensor v, Tensor? mask = null, float dropoutP = 0f,
         bool isCausal = false, float? scale = null, Generator? generator = null)
+    {
+        if (q.Rank != 4)
+            throw new ArgumentException($"ScaledDotProductAttentionMergedHeads: q must be [B, H, Nq, d], got {q.Shape}");
+        return Attention(q, k, v, mask, dropoutP, isCausal, scale, generator, mergeHeads: true);
+    }
+
+    private static Tensor Attention(Tensor q, Tensor k, Tensor v, Tensor? mask, float dropoutP, bool isCausal, float? scale,
+        Generator? generator, bool mergeHeads)
     {
         if (q.Rank < 2 || k.Rank != q.Rank || v.Rank != q.Rank)
             throw new ArgumentException($"ScaledDotProductAttention: q {q.Shape}, k {k.Shape}, v {v.Shape} must have the same rank (at least 2)");
@@ -27,7 +48,13 @@ public static partial class Functional
             throw new ArgumentException($"ScaledDotProductAttention: q {q.Shape}, k {k.Shape}, v {v.Shape} disagree on the head or key dimension");
         var s = scale ?? 1f / MathF.Sqrt(d);
         if (dropoutP == 0 && FusedLayout(q, k, v, mask) is { } layout)
-            return FusedAttention(q, k, v, mask, isCausal, s, layout);
+            return FusedAttention(q, k, v, mask, isCausal, s, layout, mergeHeads);
+        if (mergeHeads)
+        {
+            using var heads = Attention(q, k, v, mask, dropoutP, isCausal, scale, generator, mergeHeads: false);
+            using var t = heads.Transpose(1, 2);
+            return t.Reshape(heads.ShapeArray[0], heads.ShapeArray[2], heads.ShapeArray[1] * heads.ShapeArray[3]);
+        }
         using var kt = k.MT;
         using var raw = q.MatMul(kt);
         var scores = raw.Mul(s);
@@ -126,19 +153,38 @@ public static partial class Functional
         };
     }
 
-    private static unsafe Tensor FusedAttention(Tensor q, Tensor k, Tensor v, Tensor? mask, bool causal, float scale, AttentionLayout l)
+    private static unsafe Tensor FusedAttention(Tensor q, Tensor k, Tensor v, Tensor? mask, bool causal, float scale, AttentionLayout l, bool mergeHeads)
     {
-        var outShape = (int[])[.. q.ShapeArray[..^1], l.Dv];
-        var output = Tensor.Empty(outShape);
-        using var lse = Tensor.Empty([l.Batch, l.Heads, l.Nq]);
+        // Merged heads: O [B, H, Nq, dv] is a view of a [B, Nq, H, dv] buffer, so each head lands in its channel slice.
+        Tensor output;
+        if (mergeHeads)
+        {
+            using var buffer = Tensor.Empty([l.Batch, l.Nq, l.Heads, l.Dv]);
+            output = buffer.Transpose(1, 2);
+        }
+        else
+        {
+            output = Tensor.Empty([.. q.ShapeArray[..^1], l.Dv]);
+        }
+        // The log-sum-exp is for the backward only: without recording it is neither computed nor stored.
+        var record = Tensor.WillRecord(q, k) || Tensor.WillRecord(v, mask);
+        using var lse = record ? Tensor.Empty([l.Batch, l.Heads, l.Nq]) : null;
         var problem = Problem(q, k, v, mask, causal, scale, l);
         FlopCounter.Add((long)l.Batch * l.Heads * l.Nq * l.Nk * (l.D + l.Dv));
-        Kernels.Attention.FusedAttention.Forward(problem, Operand(output), lse.FloatPtr, Isa.Current);
-        if (!Tensor.WillRecord(q, k) && !Tensor.WillRecord(v, mask))
+        Kernels.Attention.FusedAttention.Forward(problem, Operand(output), lse is null ? null : lse.FloatPtr, Isa.Current);
+        if (record)
+        {
+            Tensor[] saved = mask is null ? [q, k, v, output, lse!] : [q, k, v, output, lse!, mask];
+            var maskInput = mask is not null && mask.DType == DType.Float32 ? mask : null;
+            output = Tensor.Record(output, OpKind.Attention, new AttentionCtx(l, scale, causal), [q, k, v, maskInput], saved);
+        }
+        if (!mergeHeads)
             return output;
-        Tensor[] saved = mask is null ? [q, k, v, output, lse] : [q, k, v, output, lse, mask];
-        var maskInput = mask is not null && mask.DType == DType.Float32 ? mask : null;
-        return Tensor.Record(output, OpKind.Attention, new AttentionCtx(l, scale, causal), [q, k, v, maskInput], saved);
+        using (output)
+        {
+            using var tokensMajor = output.Transpose(1, 2);     // [B, Nq, H, dv], contiguous
+            return tokensMajor.Reshape(l.Batch, l.Nq, l.Heads * l.Dv);
+        }
     }
 
     private static unsafe AttentionProblem Problem(Tensor q, Tensor k, Tensor v, Tensor? mask, bool causal, float scale, AttentionLayout l)
@@ -169,7 +215,8 @@ public static partial class Functional
         var (q, k, v, o, lse) = (s[0], s[1], s[2], s[3], s[4]);
         var mask = s.Length > 5 ? s[5] : null;
         var l = ctx.Layout;
-        using var gc = g.Contiguous();
+        // dO is read through its strides (a merged-heads output's gradient arrives as a [B, Nq, H·dv] buffer).
+        using var gc = g.StrideArray[^1] == 1 ? g.ViewOf(g.ShapeArray, g.StrideArray, g.StorageOffset) : g.Contiguous();
         var dq = Tensor.Empty(q.ShapeArray);
         var dk = Tensor.Empty(k.ShapeArray);
         var dv = Tensor.Empty(v.ShapeArray);

@@ -80,7 +80,6 @@ internal static unsafe class AttentionForward<TOps, TVec>
             var rows = Math.Min(QueryBlock, p.QueryLength - i0);
             var rowsPad = RoundUp(rows, 6);
             AttentionRows<TOps, TVec>.PackRows(qp, d, p.Query.Matrix(b, h) + i0 * p.Query.RowStride, p.Query.RowStride, rows, d, p.EffectiveScale, rowsPad);
-            new Span<float>(acc, rowsPad * dvPad).Clear();
             new Span<float>(m, rows).Fill(float.NegativeInfinity);
             new Span<float>(l, rows).Clear();
 
@@ -119,13 +118,15 @@ internal static unsafe class AttentionForward<TOps, TVec>
                         continue;
                     }
                     var rowSum = AttentionRows<TOps, TVec>.Exp(srow, vectors, mNew);
-                    var alpha = ExpOp.Invoke(mOld - mNew);
+                    var alpha = ScalarOps.Exp(mOld - mNew);
                     l[r] = l[r] * alpha + rowSum;
                     m[r] = mNew;
-                    if (alpha != 1f)
+                    // The first key block overwrites acc below, so there is nothing to rescale yet.
+                    if (j0 > 0 && alpha != 1f)
                         AttentionRows<TOps, TVec>.ScaleRow(acc + r * dvPad, acc + r * dvPad, dvPad, alpha);
                 }
-                AttentionTiles<TOps, TVec>.Multiply(rowsPad, dvPad / w, kc, s, KeyBlock, 1, vp + j0 * dvPad, dvPad, acc, dvPad, accumulate: true);
+                // acc = P·V on the first key block (no clearing pass), acc += P·V after: the same bits as adding to zeros.
+                AttentionTiles<TOps, TVec>.Multiply(rowsPad, dvPad / w, kc, s, KeyBlock, 1, vp + j0 * dvPad, dvPad, acc, dvPad, accumulate: j0 > 0);
             }
 
             var o = output.Matrix(b, h) + i0 * output.RowStride;

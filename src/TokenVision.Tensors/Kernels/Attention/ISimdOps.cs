@@ -48,7 +48,11 @@ internal unsafe interface ISimdOps<TVec>
     /// <summary>Sum of the lanes, in a fixed order.</summary>
     static abstract float SumAcross(TVec v);
 
-    /// <summary>e^x lane-wise for x ≤ 88.72 (see <see cref="ExpOp.InvokeNonPositive(float)"/>); 0 below about −87.</summary>
+    /// <summary>
+    /// e^x lane-wise for x ≤ 0 (the softmax exponentiates scores minus their row maximum): the shared
+    /// <see cref="Fused.ExpOp"/> (vector forms about 1 ulp, scalar <see cref="MathF.Exp"/>), exactly 0 below
+    /// <see cref="ScalarOps.ExpFloor"/> and for −∞; NaN stays NaN.
+    /// </summary>
     static abstract TVec Exp(TVec x);
 
     /// <summary>Sets to −∞ the lanes whose byte in <paramref name="keep"/> (<see cref="Count"/> bytes) is zero.</summary>

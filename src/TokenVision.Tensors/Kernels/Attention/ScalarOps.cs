@@ -56,7 +56,13 @@ internal readonly unsafe struct ScalarOps : ISimdOps<float>
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Exp(float x) => ExpOp.InvokeNonPositive(x);
+    public static float Exp(float x) => x < ExpFloor ? 0f : Fused.ExpOp.Invoke(x);
+
+    /// <summary>
+    /// Below this every <see cref="ISimdOps{TVec}.Exp"/> gives exactly 0 (e^−87 ≈ 1.6e−38 is the smallest normal
+    /// result), so masked scores (−∞) give weight 0 and no denormal reaches the accumulators.
+    /// </summary>
+    public const float ExpFloor = -87f;
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

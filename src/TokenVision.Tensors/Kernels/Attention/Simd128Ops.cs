@@ -67,7 +67,13 @@ internal readonly unsafe struct Simd128Ops : ISimdOps<Vector128<float>>
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<float> Exp(Vector128<float> x) => ExpOp.InvokeNonPositive(x);
+    public static Vector128<float> Exp(Vector128<float> x)
+    {
+        // Fused.ExpOp.InvokeBounded is exact on [−87, 0]; lanes below the floor (−∞ for masked keys included, where it
+        // gives NaN) are replaced by exactly 0, so no denormal reaches the accumulators. NaN is not below: it stays NaN.
+        var y = Fused.ExpOp.InvokeBounded(x);
+        return Vector128.ConditionalSelect(Vector128.LessThan(x, Vector128.Create(ScalarOps.ExpFloor)), Vector128<float>.Zero, y);
+    }
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

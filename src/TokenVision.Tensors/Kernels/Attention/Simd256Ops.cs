@@ -60,7 +60,13 @@ internal readonly unsafe struct Simd256Ops : ISimdOps<Vector256<float>>
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> Exp(Vector256<float> x) => ExpOp.InvokeNonPositive(x);
+    public static Vector256<float> Exp(Vector256<float> x)
+    {
+        // Fused.ExpOp.InvokeBounded is exact on [−87, 0]; lanes below the floor (−∞ for masked keys included, where it
+        // gives NaN) are replaced by exactly 0, so no denormal reaches the accumulators. NaN is not below: it stays NaN.
+        var y = Fused.ExpOp.InvokeBounded(x);
+        return Vector256.ConditionalSelect(Vector256.LessThan(x, Vector256.Create(ScalarOps.ExpFloor)), Vector256<float>.Zero, y);
+    }
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -60,7 +60,13 @@ internal readonly unsafe struct Simd512Ops : ISimdOps<Vector512<float>>
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> Exp(Vector512<float> x) => ExpOp.InvokeNonPositive(x);
+    public static Vector512<float> Exp(Vector512<float> x)
+    {
+        // Fused.ExpOp.InvokeBounded is exact on [−87, 0]; lanes below the floor (−∞ for masked keys included, where it
+        // gives NaN) are replaced by exactly 0, so no denormal reaches the accumulators. NaN is not below: it stays NaN.
+        var y = Fused.ExpOp.InvokeBounded(x);
+        return Vector512.ConditionalSelect(Vector512.LessThan(x, Vector512.Create(ScalarOps.ExpFloor)), Vector512<float>.Zero, y);
+    }
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
