@@ -397,9 +397,7 @@ public sealed class Beit : Module<Tensor, Tensor>, IImageClassifier, ICheckpoint
             using var v = perm.Select(0, 2);
             using var bias = AttentionBias(sharedRelPosBias);                  // [1, H, N, N] or null
             var p = Training ? AttnDrop : 0f;
-            using var o = Functional.ScaledDotProductAttention(q, k, v, bias, p, generator: p > 0 ? Generator : null);
-            using var t = o.Transpose(1, 2);                                   // [B, N, H, hd]
-            using var merged = t.Reshape(b, n, NumHeads * HeadDim);
+            using var merged = Functional.ScaledDotProductAttentionMergedHeads(q, k, v, bias, p, generator: p > 0 ? Generator : null);  // [B, N, H·hd]
             using var y = Proj.Forward(merged);
             return ProjDrop.Forward(y);
         }

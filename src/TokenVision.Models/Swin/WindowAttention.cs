@@ -82,11 +82,9 @@ public sealed class WindowAttention : Module<Tensor, Tensor>, IStochastic
         using var bias = RelativePositionBias();                          // [heads, N, N]
         var p = Training ? AttnDrop : 0f;
         var g = p > 0 ? Generator : null;
-        using var merged = mask is null
-            ? Functional.ScaledDotProductAttention(q, k, v, bias, p, generator: g)
-            : MaskedAttention(q, k, v, bias, mask, p, g);                   // [B·nW, heads, N, hd]
-        using var t = merged.Transpose(1, 2);                              // [B·nW, N, heads, hd]
-        using var flat = t.Reshape(bw, n, NumHeads * HeadDim);
+        using var flat = mask is null
+            ? Functional.ScaledDotProductAttentionMergedHeads(q, k, v, bias, p, generator: g)
+            : MergeHeads(MaskedAttention(q, k, v, bias, mask, p, g));       // [B·nW, N, heads·hd]
         using var y = Proj.Forward(flat);
         return ProjDrop.Forward(y);
     }
@@ -120,6 +118,16 @@ public sealed class WindowAttention : Module<Tensor, Tensor>, IStochastic
         using var vi = PerImage(v, nw);
         using var o = Functional.ScaledDotProductAttention(qi, ki, vi, terms, p, generator: g);   // [B, nW·heads, N, hd]
         return o.Reshape(bw, heads, n, v.Shape[3]);
+    }
+
+    /// <summary>[B·nW, heads, N, d] → [B·nW, N, heads·d]; disposes <paramref name="o"/>.</summary>
+    internal static Tensor MergeHeads(Tensor o)
+    {
+        using (o)
+        {
+            using var t = o.Transpose(1, 2);                               // [B·nW, N, heads, d]
+            return t.Reshape(o.Shape[0], o.Shape[2], o.Shape[1] * o.Shape[3]);
+        }
     }
 
     /// <summary>[B·nW, heads, N, d] → [B, nW·heads, N, d] (a copy only when the windows are not contiguous).</summary>

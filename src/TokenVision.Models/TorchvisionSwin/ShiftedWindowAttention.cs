@@ -111,11 +111,9 @@ public sealed class ShiftedWindowAttention : Module<Tensor, Tensor>, IStochastic
         using var bias = RelativePositionBias();
         var p = Training ? AttentionDropout : 0f;
         var g = p > 0 ? Generator : null;
-        using var o = mask is null
-            ? Functional.ScaledDotProductAttention(q, k, v, bias, p, generator: g)
-            : WindowAttention.MaskedAttention(q, k, v, bias, mask, p, g);  // [B·nW, heads, N, hd]
-        using var t = o.Transpose(1, 2);
-        using var flat = t.Reshape(bw, n, c);
+        using var flat = mask is null
+            ? Functional.ScaledDotProductAttentionMergedHeads(q, k, v, bias, p, generator: g)
+            : WindowAttention.MergeHeads(WindowAttention.MaskedAttention(q, k, v, bias, mask, p, g));   // [B·nW, N, C]
         using var y = Proj.Forward(flat);
         return ProjDrop.Forward(y);
     }

@@ -53,16 +53,13 @@ public sealed class MultiheadAttention : Module<Tensor, Tensor>, IStochastic
     /// <summary>[B, N, D] → [B, N, D].</summary>
     public override Tensor Forward(Tensor x)
     {
-        var (b, n) = (x.Shape[0], x.Shape[1]);
         var (q, k, v) = ProjectQkv(x);                                    // each [B, H, N, hd]
         using (q)
         using (k)
         using (v)
         {
             var p = Training ? Dropout : 0f;
-            using var o = Functional.ScaledDotProductAttention(q, k, v, null, p, generator: p > 0 ? Generator : null);
-            using var t = o.Transpose(1, 2);                              // [B, N, H, hd]
-            using var merged = t.Reshape(b, n, EmbedDim);
+            using var merged = Functional.ScaledDotProductAttentionMergedHeads(q, k, v, null, p, generator: p > 0 ? Generator : null);  // [B, N, D]
             return OutProj.Forward(merged);
         }
     }
