@@ -24,6 +24,9 @@ internal static unsafe class AttentionForward<TOps, TVec>
     /// <summary>Keys per online-softmax step (a multiple of 64, the widest register tile). Results depend on it.</summary>
     public const int KeyBlock = 256;
 
+    /// <summary>Queries taken through scores, softmax and P·V together (a multiple of 6; their scores stay in L1).</summary>
+    public const int RowGroup = 24;
+
     private const int KeyPad = 16;
 
     /// <summary>Runs the forward pass for every (b, h) on the worker pool.</summary>
@@ -44,7 +47,7 @@ internal static unsafe class AttentionForward<TOps, TVec>
             var nkPad = RoundUp(nk, KeyPad);
             var dvPad = RoundUp(dv, w);
             long ktSize = AttentionScratch.Round((long)d * nkPad), vpSize = AttentionScratch.Round((long)nk * dvPad);
-            long qpSize = AttentionScratch.Round((long)QueryBlock * d), sSize = (long)QueryBlock * KeyBlock;
+            long qpSize = AttentionScratch.Round((long)QueryBlock * d), sSize = (long)RowGroup * KeyBlock;
             long accSize = (long)QueryBlock * dvPad;
             var kt = AttentionScratch.Get(ktSize + vpSize + qpSize + sSize + accSize + 2 * QueryBlock);
             var vp = kt + ktSize;
@@ -90,43 +93,51 @@ internal static unsafe class AttentionForward<TOps, TVec>
             if (p.Mask.IsPresent)
                 maskPlane = p.Mask.Plane(b, h);
 
-            var kEnd = p.Causal ? Math.Min(p.KeyLength, i0 + rows) : p.KeyLength;
-            for (var j0 = 0; j0 < kEnd; j0 += KeyBlock)
+            // Row groups of RowGroup queries go through S = Q·Kᵀ, the softmax and acc += P·V in turn, so their scores
+            // (RowGroup × KeyBlock floats) are still in L1 when the softmax and P·V read them.
+            for (var g0 = 0; g0 < rows; g0 += RowGroup)
             {
-                var kc = Math.Min(KeyBlock, kEnd - j0);
-                var vectors = RoundUp(kc, KeyPad) / w;
-                AttentionTiles<TOps, TVec>.Multiply(rowsPad, vectors, d, qp, d, 1, kt + j0, nkPad, s, KeyBlock, accumulate: false);
-                for (var r = 0; r < rows; r++)
+                var gRows = Math.Min(RowGroup, rows - g0);
+                var gRowsPad = RoundUp(gRows, 6);
+                var gLast = i0 + g0 + gRows - 1;
+                var kEnd = p.Causal ? Math.Min(p.KeyLength, gLast + 1) : p.KeyLength;
+                for (var j0 = 0; j0 < kEnd; j0 += KeyBlock)
                 {
-                    var i = i0 + r;
-                    var srow = s + r * KeyBlock;
-                    AttentionRows<TOps, TVec>.ApplyTerms(srow, kc,
-                        biasPlane == null ? null : biasPlane + i * p.Bias.QueryStride + j0 * p.Bias.KeyStride, p.Bias.KeyStride,
-                        maskPlane == null ? null : maskPlane + i * p.Mask.QueryStride + j0 * p.Mask.KeyStride, p.Mask.KeyStride);
-                    var last = j0 + kc - 1;
-                    if (p.Causal && i < last)
-                        last = i;
-                    // Keys past the causal limit, past Nk or in the padding of the last vector: −∞.
-                    for (var v = Math.Max(0, (last - j0 + 1) / w); v < vectors; v++)
-                        TOps.Store(srow + v * w, TOps.MaskAbove(TOps.Load(srow + v * w), j0 + v * w, last));
-                    var mOld = m[r];
-                    var mNew = Math.Max(mOld, AttentionRows<TOps, TVec>.Max(srow, vectors));
-                    if (mNew == float.NegativeInfinity)
+                    var kc = Math.Min(KeyBlock, kEnd - j0);
+                    var vectors = RoundUp(kc, KeyPad) / w;
+                    AttentionTiles<TOps, TVec>.Multiply(gRowsPad, vectors, d, qp + g0 * d, d, 1, kt + j0, nkPad, s, KeyBlock, accumulate: false);
+                    for (var r = g0; r < g0 + gRows; r++)
                     {
-                        // Every key so far is masked: P = 0 and the running state stays empty.
-                        new Span<float>(srow, vectors * w).Clear();
-                        continue;
+                        var i = i0 + r;
+                        var srow = s + (r - g0) * KeyBlock;
+                        AttentionRows<TOps, TVec>.ApplyTerms(srow, kc,
+                            biasPlane == null ? null : biasPlane + i * p.Bias.QueryStride + j0 * p.Bias.KeyStride, p.Bias.KeyStride,
+                            maskPlane == null ? null : maskPlane + i * p.Mask.QueryStride + j0 * p.Mask.KeyStride, p.Mask.KeyStride);
+                        var last = j0 + kc - 1;
+                        if (p.Causal && i < last)
+                            last = i;
+                        // Keys past the causal limit, past Nk or in the padding of the last vector: −∞.
+                        for (var v = Math.Max(0, (last - j0 + 1) / w); v < vectors; v++)
+                            TOps.Store(srow + v * w, TOps.MaskAbove(TOps.Load(srow + v * w), j0 + v * w, last));
+                        var mOld = m[r];
+                        var mNew = Math.Max(mOld, AttentionRows<TOps, TVec>.Max(srow, vectors));
+                        if (mNew == float.NegativeInfinity)
+                        {
+                            // Every key so far is masked: P = 0 and the running state stays empty.
+                            new Span<float>(srow, vectors * w).Clear();
+                            continue;
+                        }
+                        var rowSum = AttentionRows<TOps, TVec>.Exp(srow, vectors, mNew);
+                        var alpha = ScalarOps.Exp(mOld - mNew);
+                        l[r] = l[r] * alpha + rowSum;
+                        m[r] = mNew;
+                        // The first key block overwrites acc below, so there is nothing to rescale yet.
+                        if (j0 > 0 && alpha != 1f)
+                            AttentionRows<TOps, TVec>.ScaleRow(acc + r * dvPad, acc + r * dvPad, dvPad, alpha);
                     }
-                    var rowSum = AttentionRows<TOps, TVec>.Exp(srow, vectors, mNew);
-                    var alpha = ScalarOps.Exp(mOld - mNew);
-                    l[r] = l[r] * alpha + rowSum;
-                    m[r] = mNew;
-                    // The first key block overwrites acc below, so there is nothing to rescale yet.
-                    if (j0 > 0 && alpha != 1f)
-                        AttentionRows<TOps, TVec>.ScaleRow(acc + r * dvPad, acc + r * dvPad, dvPad, alpha);
+                    // acc = P·V on the first key block (no clearing pass), acc += P·V after: the same bits as adding to zeros.
+                    AttentionTiles<TOps, TVec>.Multiply(gRowsPad, dvPad / w, kc, s, KeyBlock, 1, vp + j0 * dvPad, dvPad, acc + g0 * dvPad, dvPad, accumulate: j0 > 0);
                 }
-                // acc = P·V on the first key block (no clearing pass), acc += P·V after: the same bits as adding to zeros.
-                AttentionTiles<TOps, TVec>.Multiply(rowsPad, dvPad / w, kc, s, KeyBlock, 1, vp + j0 * dvPad, dvPad, acc, dvPad, accumulate: j0 > 0);
             }
 
             var o = output.Matrix(b, h) + i0 * output.RowStride;
