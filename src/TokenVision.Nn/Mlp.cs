@@ -43,11 +43,25 @@ public sealed class Mlp : Module<Tensor, Tensor>
     /// <summary>[..., in] → [..., out].</summary>
     public override Tensor Forward(Tensor x)
     {
-        using var h = Fc1.Forward(x);
-        using var a = Act.Forward(h);
+        using var a = Hidden(x);
         using var d = Drop1.Forward(a);
         using var n = Norm.Forward(d);
         using var o = Fc2.Forward(n);
         return Drop2.Forward(o);
+    }
+
+    // act(fc1(x)): GELU and ReLU go through the fused linear + activation, which applies the activation inside the
+    // matrix product when no gradient is recorded (same values as the two layers).
+    private Tensor Hidden(Tensor x)
+    {
+        switch (Act.Kind)
+        {
+            case ActivationKind.Gelu: return Tensor.LinearGelu(x, Fc1.Weight, Fc1.Bias);
+            case ActivationKind.GeluTanh: return Tensor.LinearGelu(x, Fc1.Weight, Fc1.Bias, tanhApproximation: true);
+            case ActivationKind.Relu: return Tensor.LinearRelu(x, Fc1.Weight, Fc1.Bias);
+            default:
+                using (var h = Fc1.Forward(x))
+                    return Act.Forward(h);
+        }
     }
 }

@@ -1,6 +1,7 @@
 using TokenVision.Tensors.Autograd;
 using TokenVision.Tensors.Kernels.Conv;
 using TokenVision.Tensors.Kernels;
+using TokenVision.Tensors.Kernels.Depthwise;
 using TokenVision.Tensors.Kernels.Gemm;
 
 namespace TokenVision.Tensors;
@@ -61,7 +62,8 @@ public static partial class Functional
 
     /// <summary>
     /// N-d convolution (1 to 3 spatial dimensions) with per-dimension stride, padding before/after, dilation and
-    /// groups (groups = channels is depthwise), computed as im2col followed by one GEMM per sample and group.
+    /// groups, computed as im2col followed by one GEMM per sample and group; a depthwise convolution (groups =
+    /// channels) runs as a direct kernel instead.
     /// </summary>
     public static unsafe Tensor ConvNd(Tensor x, Tensor weight, Tensor? bias, ReadOnlySpan<int> stride, ReadOnlySpan<int> padBefore,
         ReadOnlySpan<int> padAfter, ReadOnlySpan<int> dilation, int groups = 1)
@@ -81,10 +83,18 @@ public static partial class Functional
         if (bias is not null && (bias.Rank != 1 || bias.ShapeArray[0] != o))
             throw new ArgumentException($"Conv: bias must be [{o}], got {bias.Shape}");
         var geom = new ConvGeometry(x.ShapeArray.AsSpan(2), weight.ShapeArray.AsSpan(2), stride, dilation, padBefore, padAfter);
-        var ctx = new ConvCtx(geom, groups);
+        var ctx = new ConvCtx(geom, groups, Depthwise: groups > 1 && groups == c);
         var result = Tensor.Empty([n, o, .. geom.OutShape]);
         using var xc = x.Contiguous();
         using var wc = weight.Contiguous();
+        if (ctx.Depthwise)
+        {
+            using var bc = bias?.Contiguous();
+            FlopCounter.Add((long)n * o * geom.OutSize * geom.KernelSize);
+            DepthwiseConv.Forward(Isa.Current, new DepthwiseShape(n, c, o / c, geom), xc.FloatPtr, wc.FloatPtr,
+                bc is null ? null : bc.FloatPtr, result.FloatPtr);
+            return Tensor.Record(result, OpKind.Conv, ctx, [x, weight, bias], x, weight);
+        }
         var cg = c / groups;
         var og = o / groups;
         var k = cg * geom.KernelSize;
@@ -119,7 +129,8 @@ public static partial class Functional
         return Tensor.Record(result, OpKind.Conv, ctx, [x, weight, bias], x, weight);
     }
 
-    internal sealed record ConvCtx(ConvGeometry Geometry, int Groups)
+    /// <summary>A recorded convolution; <paramref name="Depthwise"/> marks groups = input channels (the direct kernel).</summary>
+    internal sealed record ConvCtx(ConvGeometry Geometry, int Groups, bool Depthwise = false)
     {
         /// <summary>1x1 kernel, stride 1, no padding: the input itself is the column matrix.</summary>
         public bool IsPointwise => Geometry.KernelSize == 1 && Geometry.Stride.All(s => s == 1) &&
@@ -143,6 +154,23 @@ public static partial class Functional
         using var xc = x.Contiguous();
         using var wc = w.Contiguous();
         Tensor? gx = null, gw = null, gb = null;
+        if (ctx.Depthwise)
+        {
+            var shape = new DepthwiseShape(n, c, o / c, geom);
+            if (node.NeedsGrad(0))
+            {
+                gx = Tensor.Empty(x.ShapeArray);
+                DepthwiseConv.BackwardInput(Isa.Current, shape, gc.FloatPtr, wc.FloatPtr, gx.FloatPtr);
+            }
+            if (node.NeedsGrad(1))
+            {
+                gw = Tensor.Empty(w.ShapeArray);
+                DepthwiseConv.BackwardWeight(Isa.Current, shape, xc.FloatPtr, gc.FloatPtr, gw.FloatPtr);
+            }
+            if (node.NeedsGrad(2))
+                gb = g.Sum([.. Enumerable.Range(0, g.Rank).Where(d => d != 1)]);
+            return [gx, gw, gb];
+        }
         using var col = ctx.IsPointwise ? null : Tensor.Empty([k, l]);
         if (node.NeedsGrad(0))
             gx = Tensor.Zeros(x.ShapeArray);

@@ -1,6 +1,7 @@
 using TokenVision.Tensors.Autograd;
 using TokenVision.Tensors.Kernels;
 using TokenVision.Tensors.Kernels.Gemm;
+using ActivationKind = TokenVision.Tensors.Kernels.Fused.ActivationKind;
 
 namespace TokenVision.Tensors;
 
@@ -130,6 +131,47 @@ public sealed unsafe partial class Tensor
     /// <summary>y = x·Wᵀ + b over the last dimension of <paramref name="input"/> (torch.nn.functional.linear).</summary>
     public static Tensor Linear(Tensor input, Tensor weight, Tensor? bias = null)
     {
+        var result = LinearForward(input, weight, bias, ActivationKind.None);
+        return Record(result, OpKind.Linear, null, [input, weight, bias], input, weight);
+    }
+
+    /// <summary>
+    /// GELU(x·Wᵀ + b), the exact erf form or, with <paramref name="tanhApproximation"/>, the tanh form: the same
+    /// values, bit for bit, as <see cref="Linear"/> followed by <see cref="Gelu"/>. When no gradient is recorded
+    /// (inference, or inside <c>Grad.Disabled()</c>) and the output width is a multiple of 16, the activation is
+    /// applied by the matrix product to each output tile while it is in cache, saving a pass over the output;
+    /// otherwise, and whenever a gradient is recorded, it runs as the two recorded operations.
+    /// </summary>
+    public static Tensor LinearGelu(Tensor input, Tensor weight, Tensor? bias = null, bool tanhApproximation = false) =>
+        LinearActivation(input, weight, bias, tanhApproximation ? ActivationKind.GeluTanh : ActivationKind.GeluErf);
+
+    /// <summary>
+    /// max(x·Wᵀ + b, 0): the same values as <see cref="Linear"/> followed by <see cref="Relu"/>, with the ReLU
+    /// applied by the matrix product when nothing is recorded (see <see cref="LinearGelu"/>).
+    /// </summary>
+    public static Tensor LinearRelu(Tensor input, Tensor weight, Tensor? bias = null) =>
+        LinearActivation(input, weight, bias, ActivationKind.Relu);
+
+    private static Tensor LinearActivation(Tensor input, Tensor weight, Tensor? bias, ActivationKind activation)
+    {
+        var record = TokenVision.Tensors.Grad.IsEnabled && (input.RequiresGrad || weight.RequiresGrad || (bias?.RequiresGrad ?? false));
+        // The epilogue applies the activation per output row with the vector body of the standalone kernel; with a
+        // width that is a multiple of every vector width (16) no element falls to the scalar tail in either, so
+        // both give the same bits. Other widths, and recorded calls, take the two operations.
+        if (!record && weight.Rank == 2 && weight._shape[0] % 16 == 0)
+            return LinearForward(input, weight, bias, activation);
+        using var h = Linear(input, weight, bias);
+        return activation switch
+        {
+            ActivationKind.Relu => h.Relu(),
+            ActivationKind.GeluTanh => h.Gelu(tanhApproximation: true),
+            _ => h.Gelu(),
+        };
+    }
+
+    /// <summary>act(x·Wᵀ + b) by one GEMM with the bias and activation in its epilogue (not recorded).</summary>
+    private static Tensor LinearForward(Tensor input, Tensor weight, Tensor? bias, ActivationKind activation)
+    {
         input.RequireFloat("Linear");
         weight.RequireFloat("Linear");
         if (weight.Rank != 2)
@@ -152,9 +194,9 @@ public sealed unsafe partial class Tensor
         var ldw = wTransposed ? Math.Max(w._strides[0], Math.Max(inF, 1)) : Math.Max(w._strides[1], Math.Max(outF, 1));
         FlopCounter.Add((long)rows * outF * inF);
         using var b = bias?.Contiguous();
-        var epilogue = b is null ? GemmEpilogue.None : new GemmEpilogue(b.FloatPtr);
+        var epilogue = new GemmEpilogue(b is null ? null : b.FloatPtr, activation);
         Sgemm.Multiply(Isa.Current, false, wTransposed, rows, outF, inF, 1f, xs.FloatPtr, Math.Max(xs._strides[0], Math.Max(inF, 1)),
             w.FloatPtr, ldw, 0f, result.FloatPtr, Math.Max(outF, 1), epilogue);
-        return Record(result, OpKind.Linear, null, [input, weight, bias], input, weight);
+        return result;
     }
 }

@@ -179,4 +179,29 @@ public class ModuleTests
         Init.TruncNormal(w, new Generator(1), std: 1f, a: -0.5f, b: 0.5f);
         Assert.All(w.ToArray(), v => Assert.InRange(v, -0.5f, 0.5f));
     }
+    [Theory]
+    [InlineData(ActivationKind.Gelu, 32)]
+    [InlineData(ActivationKind.GeluTanh, 48)]
+    [InlineData(ActivationKind.Relu, 16)]
+    [InlineData(ActivationKind.Gelu, 20)]
+    [InlineData(ActivationKind.Silu, 32)]
+    public void Mlp_Inference_MatchesRecordedForward_Bitwise(ActivationKind act, int hidden)
+    {
+        // Without gradients fc1 and the activation run as one GEMM with the activation in its epilogue; with
+        // gradients as separate recorded layers. Both must give the same bits.
+        var g = new Generator(9);
+        var mlp = new Mlp(24, g, hiddenFeatures: hidden, act: act);
+        using var x = Tensor.Randn([2, 7, 24], g);
+        using var recorded = mlp.Forward(x);
+        Assert.True(recorded.RequiresGrad);
+        Tensor inference;
+        using (Grad.Disabled())
+            inference = mlp.Forward(x);
+        using var _ = inference;
+        Assert.False(inference.RequiresGrad);
+        var a = recorded.ToArray();
+        var b = inference.ToArray();
+        for (var i = 0; i < a.Length; i++)
+            Assert.True(BitConverter.SingleToInt32Bits(a[i]) == BitConverter.SingleToInt32Bits(b[i]), $"element {i}: {a[i]:R} vs {b[i]:R}");
+    }
 }

@@ -132,6 +132,8 @@ public class FunctionalTests
     [InlineData(1, 2, 2, 1)]
     [InlineData(2, 1, 1, 2)]
     [InlineData(1, 1, 1, 4)]
+    [InlineData(2, 1, 1, 4)]
+    [InlineData(3, 2, 2, 4)]
     public void Conv2d_MatchesNaive(int stride, int padding, int dilation, int groups)
     {
         var g = new Generator(4);
@@ -154,6 +156,10 @@ public class FunctionalTests
         GradCheck.Check(t => Functional.Conv2d(t[0], t[1], t[2], (2, 1), (1, 0), (1, 2), groups: 2), [Leaf(-1, 1, 2, 4, 5, 6), Leaf(-1, 1, 4, 2, 2, 3), Leaf(-1, 1, 4)]);
         GradCheck.Check(t => Functional.Conv3d(t[0], t[1], null, (1, 2, 2), (1, 1, 1)), [Leaf(-1, 1, 1, 2, 3, 4, 4), Leaf(-1, 1, 3, 2, 3, 3, 3)]);
         GradCheck.Check(t => Functional.Conv2d(t[0], t[1], null, groups: 3, padding: (1, 1)), [Leaf(-1, 1, 2, 3, 4, 4), Leaf(-1, 1, 3, 1, 3, 3)]);
+        // Depthwise (the direct kernel): strides along every axis, a channel multiplier of 2, dilation, 1-D and 3-D.
+        GradCheck.Check(t => Functional.Conv2d(t[0], t[1], t[2], (2, 3), (1, 2), (1, 2), groups: 2), [Leaf(-1, 1, 2, 2, 5, 9), Leaf(-1, 1, 4, 1, 3, 2), Leaf(-1, 1, 4)]);
+        GradCheck.Check(t => Functional.Conv3d(t[0], t[1], null, (2, 1, 2), (1, 1, 1), groups: 3), [Leaf(-1, 1, 1, 3, 3, 4, 5), Leaf(-1, 1, 3, 1, 3, 3, 3)]);
+        GradCheck.Check(t => Functional.Conv1d(t[0], t[1], null, stride: 2, padding: 2, groups: 2), [Leaf(-1, 1, 2, 2, 9), Leaf(-1, 1, 2, 1, 4)]);
         GradCheck.Check(t => Functional.Conv2d(t[0], t[1], t[2]), [Leaf(-1, 1, 2, 3, 2, 3), Leaf(-1, 1, 5, 3, 1, 1), Leaf(-1, 1, 5)]);
     }
 
