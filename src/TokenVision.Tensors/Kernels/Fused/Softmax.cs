@@ -169,12 +169,15 @@ internal static unsafe class Softmax
         var j = 0;
         for (; j + 2 * w <= n; j += 2 * w)
         {
-            // Rows are contiguous: fetch the next row (one 64-byte line per vector) while this one is in the exp,
-            // so its max pass reads from L1 instead of waiting on L3. Prefetches past the end of x do not fault.
+            // Rows are contiguous: fetch the next row of x (one 64-byte line per vector) while this one is in the exp,
+            // so its max pass reads from L1 instead of waiting on L3; and the next row of y, whose lines then arrive
+            // exclusive and take the stores without a read-for-ownership miss. Prefetches past the end do not fault.
             if (Sse.IsSupported)
             {
                 Sse.Prefetch0(x + n + j);
                 Sse.Prefetch0(x + n + j + w);
+                Sse.Prefetch0(y + n + j);
+                Sse.Prefetch0(y + n + j + w);
             }
             var e0 = ExpOp.InvokeNonPositive(Vector512.Load(x + j) - vmax);
             var e1 = ExpOp.InvokeNonPositive(Vector512.Load(x + j + w) - vmax);
