@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace TokenVision.Tensors.Kernels.Fused;
 
@@ -168,6 +169,16 @@ internal static unsafe class Softmax
         var j = 0;
         for (; j + 2 * w <= n; j += 2 * w)
         {
+            // Rows are contiguous: fetch the next row of x (one 64-byte line per vector) while this one is in the exp,
+            // so its max pass reads from L1 instead of waiting on L3; and the next row of y, whose lines then arrive
+            // exclusive and take the stores without a read-for-ownership miss. Prefetches past the end do not fault.
+            if (Sse.IsSupported)
+            {
+                Sse.Prefetch0(x + n + j);
+                Sse.Prefetch0(x + n + j + w);
+                Sse.Prefetch0(y + n + j);
+                Sse.Prefetch0(y + n + j + w);
+            }
             var e0 = ExpOp.InvokeNonPositive(Vector512.Load(x + j) - vmax);
             var e1 = ExpOp.InvokeNonPositive(Vector512.Load(x + j + w) - vmax);
             Vector512.Store(e0, y + j);
@@ -207,6 +218,34 @@ internal static unsafe class Softmax
         var vsum = Vector512<float>.Zero;
         var vsum1 = Vector512<float>.Zero;
         var j = 0;
+        // Four vectors a step into two accumulators each: maxps and addps have a 4-cycle latency, so two chains
+        // per accumulator kind would hold the loop to 2 cycles per vector.
+        if (j + 4 * w <= n)
+        {
+            var vmax2 = vmax;
+            var vmax3 = vmax;
+            var vsum2 = vsum;
+            var vsum3 = vsum;
+            for (; j + 4 * w <= n; j += 4 * w)
+            {
+                var a = Vector512.Load(x + j);
+                var b = Vector512.Load(x + j + w);
+                var c = Vector512.Load(x + j + 2 * w);
+                var d = Vector512.Load(x + j + 3 * w);
+                vmax = Vector512.MaxNative(vmax, a);
+                vmax1 = Vector512.MaxNative(vmax1, b);
+                vmax2 = Vector512.MaxNative(vmax2, c);
+                vmax3 = Vector512.MaxNative(vmax3, d);
+                vsum += a;
+                vsum1 += b;
+                vsum2 += c;
+                vsum3 += d;
+            }
+            vmax = Vector512.MaxNative(vmax, vmax2);
+            vmax1 = Vector512.MaxNative(vmax1, vmax3);
+            vsum += vsum2;
+            vsum1 += vsum3;
+        }
         for (; j + 2 * w <= n; j += 2 * w)
         {
             var a = Vector512.Load(x + j);
@@ -385,6 +424,12 @@ internal static unsafe class Softmax
         var j = 0;
         for (; j + 2 * w <= n; j += 2 * w)
         {
+            // The next rows of x and y, one 64-byte line a step, as in Forward512.
+            if (Sse.IsSupported)
+            {
+                Sse.Prefetch0(x + n + j);
+                Sse.Prefetch0(y + n + j);
+            }
             var e0 = ExpOp.InvokeNonPositive(Vector256.Load(x + j) - vmax);
             var e1 = ExpOp.InvokeNonPositive(Vector256.Load(x + j + w) - vmax);
             Vector256.Store(e0, y + j);

@@ -5,6 +5,10 @@ using Xunit;
 namespace TokenVision.Tensors.Tests.Kernels.Fused;
 
 /// <summary>The exact GELU and its derivative against a double-precision reference, densely, at every ISA level.</summary>
+/// <remarks>
+/// Every level is held to 2 ulp or 1e-7 absolute and to the special values of x Phi(x); the normal-tail forms
+/// (scalar, Vector128, AVX2) are also held to a few ulp relative in the far lower tail, the AVX-512 table form is not.
+/// </remarks>
 public sealed unsafe class GeluAccuracyTests
 {
     private const float SmallestNormal = 1.17549435e-38f;
@@ -39,6 +43,15 @@ public sealed unsafe class GeluAccuracyTests
         }
         Console.WriteLine($"GELU {level}: worst of min(err / 2 ulp, err / 1e-7) {worstMixed:F3} at {atMixed:R}, max relative {worstRelative:E2} at {atRelative:R}");
         Assert.True(worstMixed <= 1, $"{level}: error {worstMixed:F3} x the bound at x = {atMixed:R}");
+        if (UsesTable(level))
+        {
+            // The piecewise table is held to the bound above only: below -5.8, where |x Phi(x)| < 1e-8, it gives -0
+            // (in the vector body; the scalar tail keeps the normal-tail form).
+            for (var i = 0; i < x.Length / 16 * 16; i++)
+                if (x[i] < -5.8f)
+                    Assert.True(y[i] == 0f && float.IsNegative(y[i]), $"{level}: GELU({x[i]:R}) = {y[i]:R}");
+            return;
+        }
         // About 2.7 ulp of the value; the previous erf-based form lost all relative accuracy below x = -3.
         Assert.True(worstRelative <= 4e-7, $"{level}: relative error {worstRelative:E3} at x = {atRelative:R}");
     }
@@ -107,6 +120,13 @@ public sealed unsafe class GeluAccuracyTests
             {
                 Assert.True(y[i] == 0f, what);
             }
+            else if (UsesTable(level))
+            {
+                // Within 2 ulp or 1e-7 absolute (the tail below -5.8 is -0).
+                var expected = DoubleMath.GeluErfTail(xi);
+                Assert.True(Math.Abs(y[i] - expected) <= Math.Max(2 * Ulp(expected), 1e-7), what);
+                Assert.Equal(float.IsNegative(xi), float.IsNegative(y[i]));
+            }
             else
             {
                 var expected = DoubleMath.GeluErfTail(xi);
@@ -140,6 +160,9 @@ public sealed unsafe class GeluAccuracyTests
         list.Add(-7.7f);
         return list.ToArray();
     }
+
+    // The 512-bit GELU uses the piecewise table of NormalTable where AVX-512 DQ is available.
+    private static bool UsesTable(IsaLevel level) => level == IsaLevel.Avx512 && NormalTable.IsSupported;
 
     private static double Ulp(double y)
     {
