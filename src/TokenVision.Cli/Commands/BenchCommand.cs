@@ -89,8 +89,17 @@ internal static class BenchCommand
         var k = Tensor.Randn([B, H, N, D], g);
         var v = Tensor.Randn([B, H, N, D], g);
         var flops = 4.0 * N * N * D * B * H;
-        var fwd = Measure.MedianSeconds(() => Functional.ScaledDotProductAttention(q, k, v).Dispose());
-        w.Write($"attention forward {B * H}x{N}x{D}", flops / fwd / 1e9, "GFLOP/s", ("threads", WorkerPool.Threads), ("ms", fwd * 1e3));
+        // The SGEMM of the ViT-S/16 qkv projection is timed in alternation with each attention pass (the host's speed
+        // drifts between seconds), and the fraction is the median of the per-round ratios.
+        var (m, kk, n) = DefaultGemmShapes[0];
+        var g0 = new Generator(4);
+        using var a = Tensor.Randn([m, kk], g0);
+        using var bm = Tensor.Randn([kk, n], g0);
+        var gemmFlops = 2.0 * m * kk * n;
+        void Gemm() => a.MatMul(bm).Dispose();
+        var (fwd, gemmF, fwdRatio) = Measure.Paired(() => Functional.ScaledDotProductAttention(q, k, v).Dispose(), Gemm);
+        w.Write($"attention forward {B * H}x{N}x{D}", flops / fwd / 1e9, "GFLOP/s", ("threads", WorkerPool.Threads), ("ms", fwd * 1e3),
+            ("sgemm_gflops", Math.Round(gemmFlops / gemmF / 1e9, 1)), ("fraction_of_sgemm", Math.Round(flops / gemmFlops * fwdRatio, 3)));
         foreach (var t in new[] { q, k, v })
         {
             TensorScope.Detach(t);
@@ -98,9 +107,10 @@ internal static class BenchCommand
         }
         using var y = Functional.ScaledDotProductAttention(q, k, v);
         using var dy = Tensor.Randn([B, H, N, D], g);
-        var bwd = Measure.MedianSeconds(() => y.Backward(dy, retainGraph: true));
+        var (bwd, gemmB, bwdRatio) = Measure.Paired(() => y.Backward(dy, retainGraph: true), Gemm);
         // Backward: Q·Kᵀ recomputed, dV, dP, dQ, dK: five N²·d products (2.5x the forward flops).
-        w.Write($"attention backward {B * H}x{N}x{D}", 2.5 * flops / bwd / 1e9, "GFLOP/s", ("threads", WorkerPool.Threads), ("ms", bwd * 1e3));
+        w.Write($"attention backward {B * H}x{N}x{D}", 2.5 * flops / bwd / 1e9, "GFLOP/s", ("threads", WorkerPool.Threads), ("ms", bwd * 1e3),
+            ("sgemm_gflops", Math.Round(gemmFlops / gemmB / 1e9, 1)), ("fraction_of_sgemm", Math.Round(2.5 * flops / gemmFlops * bwdRatio, 3)));
         return 0;
     }
 
@@ -117,14 +127,17 @@ internal static class BenchCommand
         using var beta = Tensor.Zeros(N);
         var src = new float[M * N];
         var dst = new float[M * N];
-        var copy = Measure.MedianSeconds(() => src.AsSpan().CopyTo(dst));
+        void Copy() => src.AsSpan().CopyTo(dst);
+        var copy = Measure.MedianSeconds(Copy);
         var memcpy = 2 * bytes / copy / 1e9;
         w.Write("memcpy 1576x1536", memcpy, "GB/s");
+        // Each op is timed in alternation with the memcpy (the host's speed drifts between seconds); the fraction is
+        // the median of the per-round ratios.
         void Op(string name, double traffic, Action body)
         {
-            var t = Measure.MedianSeconds(body);
+            var (t, _, speed) = Measure.Paired(body, Copy);
             var gbs = traffic * bytes / t / 1e9;
-            w.Write(name, gbs, "GB/s", ("fraction_of_memcpy", Math.Round(gbs / memcpy, 3)), ("ms", t * 1e3));
+            w.Write(name, gbs, "GB/s", ("fraction_of_memcpy", Math.Round(traffic / 2 * speed, 3)), ("ms", t * 1e3));
         }
         Op("layer_norm 1576x1536", 2, () => Functional.LayerNorm(x, [N], gamma, beta).Dispose());
         Op("softmax 1576x1536", 2, () => Functional.Softmax(x, -1).Dispose());
