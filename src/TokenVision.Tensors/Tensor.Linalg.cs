@@ -154,7 +154,7 @@ public sealed unsafe partial class Tensor
 
     private static Tensor LinearActivation(Tensor input, Tensor weight, Tensor? bias, ActivationKind activation)
     {
-        var record = TokenVision.Tensors.Grad.IsEnabled && (input.RequiresGrad || weight.RequiresGrad || (bias?.RequiresGrad ?? false));
+        var record = WillRecord(input, weight) || WillRecord(weight, bias);
         // The epilogue applies the activation per output row with the vector body of the standalone kernel; with a
         // width that is a multiple of every vector width (16) no element falls to the scalar tail in either, so
         // both give the same bits. Other widths, and recorded calls, take the two operations.
