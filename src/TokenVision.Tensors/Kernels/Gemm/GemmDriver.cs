@@ -6,10 +6,11 @@ namespace TokenVision.Tensors.Kernels.Gemm;
 /// <summary>
 /// The blocked SGEMM loops for one micro-kernel (after Goto and van de Geijn, "Anatomy of High-Performance Matrix
 /// Multiplication", 2008, in the loop order that keeps the A panel in L1):
-/// for each KC block of depth and NC block of columns, pack B once (it stays in L2); then for each Mr rows pack
-/// A (it stays in L1; with several column blocks all A panels are packed once and kept) and sweep the
-/// micro-kernel across the B panels. The first depth block applies beta, the last applies bias and activation
-/// while the tile is hot.
+/// for each KC block of depth and NC block of columns, pack B once (it stays in L2); then for each Mr rows sweep
+/// the micro-kernel across the B panels. A row-major A is read in place by kernels that can (as in ONNX Runtime's
+/// MLAS; its Mr rows stay in L1 during the sweep); otherwise each Mr-row panel is packed first (with several
+/// column blocks all A panels are packed once and kept). The first depth block applies beta, the last applies
+/// bias and activation while the tile is hot.
 /// </summary>
 /// <remarks>
 /// The arithmetic for an element of C depends only on K, the kernel and where its panel starts (columns are
@@ -43,10 +44,12 @@ internal static unsafe class GemmDriver<TKernel>
         var maxKc = (k + blocks - 1) / blocks;
         var panelsA = (m1 - m0 + mr - 1) / mr;
         var columnBlocks = (n1 - n0 + TKernel.Nc - 1) / TKernel.Nc;
-        // With several column blocks, pack all of this range's A panels once per depth block and reuse them
-        // (they are read from L2/L3 one panel at a time); otherwise, or if that would be large, pack per panel.
-        var keepA = columnBlocks > 1 && (long)panelsA * mr * maxKc <= MaxKeptA;
-        var packedA = GemmBuffers.A((nint)(keepA ? panelsA : 1) * mr * maxKc);
+        // A stored row-major is read in place by kernels that can (no packing); B panels are then all Nr wide.
+        // Otherwise, with several column blocks, pack all of this range's A panels once per depth block and reuse
+        // them (they are read from L2/L3 one panel at a time); else, or if that would be large, pack per panel.
+        var rowsA = TKernel.ReadsARows && !p.TransA;
+        var keepA = !rowsA && columnBlocks > 1 && (long)panelsA * mr * maxKc <= MaxKeptA;
+        var packedA = rowsA ? null : GemmBuffers.A((nint)(keepA ? panelsA : 1) * mr * maxKc);
         var packedB = GemmBuffers.B((nint)maxKc * (Math.Min(TKernel.Nc, n1 - n0) + nr));
         for (var kb = 0; kb < blocks; kb++)
         {
@@ -57,27 +60,31 @@ internal static unsafe class GemmDriver<TKernel>
             for (var jc = n0; jc < n1; jc += TKernel.Nc)
             {
                 var nc = Math.Min(TKernel.Nc, n1 - jc);
-                PackBlockB(p, p0, kc, jc, nc, packedB);
+                PackBlockB(p, p0, kc, jc, nc, packedB, rowsA);
                 for (var ir = m0; ir < m1; ir += mr)
                 {
                     var rows = Math.Min(mr, m1 - ir);
-                    var panelA = keepA ? packedA + (nint)((ir - m0) / mr) * mr * kc : packedA;
-                    if (!keepA || jc == n0)
+                    var panelA = rowsA ? p.A + (nint)ir * p.Lda + p0
+                        : keepA ? packedA + (nint)((ir - m0) / mr) * mr * kc : packedA;
+                    if (!rowsA && (!keepA || jc == n0))
                         GemmPacking.PackA(p, ir, rows, p0, kc, mr, TKernel.PackWithAvx, panelA);
-                    Sweep(p, panelA, packedB, ir, rows, jc, nc, kc, beta, last);
+                    Sweep(p, panelA, rowsA, packedB, ir, rows, jc, nc, kc, beta, last);
                 }
             }
         }
     }
 
-    /// <summary>Packs columns [jc, jc + nc) x depth [p0, p0 + kc) of op(B) as consecutive panels.</summary>
+    /// <summary>
+    /// Packs columns [jc, jc + nc) x depth [p0, p0 + kc) of op(B) as consecutive panels (all <c>Nr</c> wide when
+    /// <paramref name="fullWidth"/>).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void PackBlockB(in GemmProblem p, int p0, int kc, int jc, int nc, float* dst)
+    public static void PackBlockB(in GemmProblem p, int p0, int kc, int jc, int nc, float* dst, bool fullWidth = false)
     {
         for (var jr = jc; jr < jc + nc;)
         {
             var cols = Math.Min(TKernel.Nr, jc + nc - jr);
-            var width = TKernel.PanelWidth(cols);
+            var width = fullWidth ? TKernel.Nr : TKernel.PanelWidth(cols);
             GemmPacking.PackB(p, p0, kc, jr, cols, width, TKernel.PackWithAvx, dst);
             dst += (nint)kc * width;
             jr += cols;
@@ -85,11 +92,12 @@ internal static unsafe class GemmDriver<TKernel>
     }
 
     /// <summary>
-    /// Multiplies one packed A panel (rows [ir, ir + rows)) by a packed B block (columns [jc, jc + nc)) into C;
-    /// <paramref name="last"/> marks the last depth block, which adds the bias and applies the activation.
+    /// Multiplies one A panel (rows [ir, ir + rows); packed, or in place when <paramref name="rowsA"/>) by a packed
+    /// B block (columns [jc, jc + nc)) into C; <paramref name="last"/> marks the last depth block, which adds the
+    /// bias and applies the activation.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Sweep(in GemmProblem p, float* panelA, float* packedB, int ir, int rows, int jc, int nc, int kc, float beta, bool last)
+    public static void Sweep(in GemmProblem p, float* panelA, bool rowsA, float* packedB, int ir, int rows, int jc, int nc, int kc, float beta, bool last)
     {
         var cRow = p.C + (nint)ir * p.Ldc;
         var panel = packedB;
@@ -97,10 +105,14 @@ internal static unsafe class GemmDriver<TKernel>
         for (var jr = jc; jr < jc + nc;)
         {
             var cols = Math.Min(TKernel.Nr, jc + nc - jr);
-            var width = TKernel.PanelWidth(cols);
+            var width = rowsA ? TKernel.Nr : TKernel.PanelWidth(cols);
             var bias = last && p.Bias != null ? p.Bias + jr : null;
             var tile = cRow + jr;
-            TKernel.Tile(kc, panelA, panel, width, tile, p.Ldc, new GemmTileArgs(p.Alpha, beta, bias), rows, cols);
+            var args = new GemmTileArgs(p.Alpha, beta, bias);
+            if (rowsA)
+                TKernel.TileRows(kc, panelA, p.Lda, panel, tile, p.Ldc, args, rows, cols);
+            else
+                TKernel.Tile(kc, panelA, panel, width, tile, p.Ldc, args, rows, cols);
             if (last && activation != ActivationKind.None)
             {
                 for (var r = 0; r < rows; r++)

@@ -31,6 +31,9 @@ internal readonly unsafe struct GemmKernelAvx512 : IGemmKernel
     public static bool PackWithAvx => true;
 
     /// <inheritdoc/>
+    public static bool ReadsARows => true;
+
+    /// <inheritdoc/>
     public static int PanelWidth(int cols) => cols <= 16 ? 16 : cols <= 32 ? 32 : 48;
 
     /// <inheritdoc/>
@@ -82,6 +85,53 @@ internal readonly unsafe struct GemmKernelAvx512 : IGemmKernel
             a += 8;
             b += 48;
         }
+        Store48(c, ldc, args, rows, cols, c00, c01, c02, c10, c11, c12, c20, c21, c22, c30, c31, c32, c40, c41, c42, c50, c51, c52, c60, c61, c62, c70, c71, c72);
+    }
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void TileRows(int kc, float* a, nint lda, float* b, float* c, nint ldc, in GemmTileArgs args, int rows, int cols)
+    {
+        // Rows past the edge repeat the last row (their results are not stored).
+        var a0 = a;
+        var a1 = a + Math.Min(1, rows - 1) * lda;
+        var a2 = a + Math.Min(2, rows - 1) * lda;
+        var a3 = a + Math.Min(3, rows - 1) * lda;
+        var a4 = a + Math.Min(4, rows - 1) * lda;
+        var a5 = a + Math.Min(5, rows - 1) * lda;
+        var a6 = a + Math.Min(6, rows - 1) * lda;
+        var a7 = a + Math.Min(7, rows - 1) * lda;
+        Vector512<float> c00 = default, c01 = default, c02 = default;
+        Vector512<float> c10 = default, c11 = default, c12 = default;
+        Vector512<float> c20 = default, c21 = default, c22 = default;
+        Vector512<float> c30 = default, c31 = default, c32 = default;
+        Vector512<float> c40 = default, c41 = default, c42 = default;
+        Vector512<float> c50 = default, c51 = default, c52 = default;
+        Vector512<float> c60 = default, c61 = default, c62 = default;
+        Vector512<float> c70 = default, c71 = default, c72 = default;
+        for (nint p = 0; p < kc; p++)
+        {
+            var b0 = Vector512.Load(b + 0);
+            var b1 = Vector512.Load(b + 16);
+            var b2 = Vector512.Load(b + 32);
+            { var x = Vector512.Create(a0[p]); c00 = Avx512F.FusedMultiplyAdd(x, b0, c00); c01 = Avx512F.FusedMultiplyAdd(x, b1, c01); c02 = Avx512F.FusedMultiplyAdd(x, b2, c02); }
+            { var x = Vector512.Create(a1[p]); c10 = Avx512F.FusedMultiplyAdd(x, b0, c10); c11 = Avx512F.FusedMultiplyAdd(x, b1, c11); c12 = Avx512F.FusedMultiplyAdd(x, b2, c12); }
+            { var x = Vector512.Create(a2[p]); c20 = Avx512F.FusedMultiplyAdd(x, b0, c20); c21 = Avx512F.FusedMultiplyAdd(x, b1, c21); c22 = Avx512F.FusedMultiplyAdd(x, b2, c22); }
+            { var x = Vector512.Create(a3[p]); c30 = Avx512F.FusedMultiplyAdd(x, b0, c30); c31 = Avx512F.FusedMultiplyAdd(x, b1, c31); c32 = Avx512F.FusedMultiplyAdd(x, b2, c32); }
+            { var x = Vector512.Create(a4[p]); c40 = Avx512F.FusedMultiplyAdd(x, b0, c40); c41 = Avx512F.FusedMultiplyAdd(x, b1, c41); c42 = Avx512F.FusedMultiplyAdd(x, b2, c42); }
+            { var x = Vector512.Create(a5[p]); c50 = Avx512F.FusedMultiplyAdd(x, b0, c50); c51 = Avx512F.FusedMultiplyAdd(x, b1, c51); c52 = Avx512F.FusedMultiplyAdd(x, b2, c52); }
+            { var x = Vector512.Create(a6[p]); c60 = Avx512F.FusedMultiplyAdd(x, b0, c60); c61 = Avx512F.FusedMultiplyAdd(x, b1, c61); c62 = Avx512F.FusedMultiplyAdd(x, b2, c62); }
+            { var x = Vector512.Create(a7[p]); c70 = Avx512F.FusedMultiplyAdd(x, b0, c70); c71 = Avx512F.FusedMultiplyAdd(x, b1, c71); c72 = Avx512F.FusedMultiplyAdd(x, b2, c72); }
+            b += 48;
+        }
+        Store48(c, ldc, args, rows, cols, c00, c01, c02, c10, c11, c12, c20, c21, c22, c30, c31, c32, c40, c41, c42, c50, c51, c52, c60, c61, c62, c70, c71, c72);
+    }
+
+    // Writes the 8 x 48 accumulators (rows x cols of them) as C = alpha * acc + beta * C + bias.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store48(float* c, nint ldc, in GemmTileArgs args, int rows, int cols,
+        Vector512<float> c00, Vector512<float> c01, Vector512<float> c02, Vector512<float> c10, Vector512<float> c11, Vector512<float> c12, Vector512<float> c20, Vector512<float> c21, Vector512<float> c22, Vector512<float> c30, Vector512<float> c31, Vector512<float> c32, Vector512<float> c40, Vector512<float> c41, Vector512<float> c42, Vector512<float> c50, Vector512<float> c51, Vector512<float> c52, Vector512<float> c60, Vector512<float> c61, Vector512<float> c62, Vector512<float> c70, Vector512<float> c71, Vector512<float> c72)
+    {
         var alpha = Vector512.Create(args.Alpha);
         var beta = Vector512.Create(args.Beta);
         var useBeta = args.Beta != 0f;
