@@ -25,6 +25,11 @@ internal static unsafe class Sgemm
     // Below this many multiply-adds a product runs on the calling thread.
     private const long MinParallelWork = 1L << 19;
 
+    // Column splits with A read in place cost nothing extra per part (each part packs only its own columns of B),
+    // so they are cut into this many parts per thread, claimed as threads come free: a thread that the OS
+    // deschedules then delays only its current part.
+    private const int ColumnPartsPerThread = 4;
+
     /// <summary>Computes <c>C = act(alpha * op(A) op(B) + beta * C + bias)</c>.</summary>
     /// <param name="isa">Instruction-set level (callers pass <see cref="Isa.Current"/>).</param>
     /// <param name="transA">A is stored K x M.</param>
@@ -170,9 +175,11 @@ internal static unsafe class Sgemm
             var rowTiles = (p.M + TKernel.Mr - 1) / TKernel.Mr;
             var colTiles = (p.N + TKernel.Nr - 1) / TKernel.Nr;
             // Split the longer side: rows when there are at least as many rows as columns (each thread then
-            // packs all of B once), else columns (each thread packs all of A).
+            // packs all of B once), else columns (each thread packs all of A, or reads it in place).
             splitRows = rowTiles >= threads && (p.M >= p.N || colTiles < threads);
             parts = Math.Min(threads, splitRows ? rowTiles : colTiles);
+            if (!splitRows && TKernel.ReadsARows && !p.TransA)
+                parts = Math.Min(colTiles, threads * ColumnPartsPerThread);
         }
         if (parts <= 1)
         {
