@@ -7,8 +7,8 @@ namespace TokenVision.Tensors.Kernels.Gemm;
 /// The blocked SGEMM loops for one micro-kernel (after Goto and van de Geijn, "Anatomy of High-Performance Matrix
 /// Multiplication", 2008, in the loop order that keeps the A panel in L1):
 /// for each KC block of depth and NC block of columns, pack B once (it stays in L2); then for each Mr rows sweep
-/// the micro-kernel across the B panels. A row-major A is read in place by kernels that can (as in ONNX Runtime's
-/// MLAS; its Mr rows stay in L1 during the sweep); otherwise each Mr-row panel is packed first (with several
+/// the micro-kernel across the B panels. A row-major A is read in place (as in ONNX Runtime's MLAS; its Mr rows
+/// stay in L1 during the sweep); a transposed A is packed one Mr-row panel at a time first (with several
 /// column blocks all A panels are packed once and kept). The first depth block applies beta, the last applies
 /// bias and activation while the tile is hot.
 /// </summary>
@@ -44,10 +44,10 @@ internal static unsafe class GemmDriver<TKernel>
         var maxKc = (k + blocks - 1) / blocks;
         var panelsA = (m1 - m0 + mr - 1) / mr;
         var columnBlocks = (n1 - n0 + TKernel.Nc - 1) / TKernel.Nc;
-        // A stored row-major is read in place by kernels that can (no packing); B panels are then all Nr wide.
-        // Otherwise, with several column blocks, pack all of this range's A panels once per depth block and reuse
+        // A stored row-major is read in place (no packing); B panels are then all Nr wide. A stored transposed
+        // is packed: with several column blocks, pack all of this range's A panels once per depth block and reuse
         // them (they are read from L2/L3 one panel at a time); else, or if that would be large, pack per panel.
-        var rowsA = TKernel.ReadsARows && !p.TransA;
+        var rowsA = !p.TransA;
         var keepA = !rowsA && columnBlocks > 1 && (long)panelsA * mr * maxKc <= MaxKeptA;
         var packedA = rowsA ? null : GemmBuffers.A((nint)(keepA ? panelsA : 1) * mr * maxKc);
         var packedB = GemmBuffers.B((nint)maxKc * (Math.Min(TKernel.Nc, n1 - n0) + nr));

@@ -68,6 +68,46 @@ internal readonly unsafe struct GemmKernelAvx2 : IGemmKernel
             a += 6;
             b += 16;
         }
+        Store16(c, ldc, args, rows, cols, c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51);
+    }
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void TileRows(int kc, float* a, nint lda, float* b, float* c, nint ldc, in GemmTileArgs args, int rows, int cols)
+    {
+        // Rows past the edge repeat the last row (their results are not stored).
+        var a0 = a;
+        var a1 = a + Math.Min(1, rows - 1) * lda;
+        var a2 = a + Math.Min(2, rows - 1) * lda;
+        var a3 = a + Math.Min(3, rows - 1) * lda;
+        var a4 = a + Math.Min(4, rows - 1) * lda;
+        var a5 = a + Math.Min(5, rows - 1) * lda;
+        Vector256<float> c00 = default, c01 = default;
+        Vector256<float> c10 = default, c11 = default;
+        Vector256<float> c20 = default, c21 = default;
+        Vector256<float> c30 = default, c31 = default;
+        Vector256<float> c40 = default, c41 = default;
+        Vector256<float> c50 = default, c51 = default;
+        for (nint p = 0; p < kc; p++)
+        {
+            var b0 = Vector256.Load(b + 0);
+            var b1 = Vector256.Load(b + 8);
+            { var x = Vector256.Create(a0[p]); c00 = Fma.MultiplyAdd(x, b0, c00); c01 = Fma.MultiplyAdd(x, b1, c01); }
+            { var x = Vector256.Create(a1[p]); c10 = Fma.MultiplyAdd(x, b0, c10); c11 = Fma.MultiplyAdd(x, b1, c11); }
+            { var x = Vector256.Create(a2[p]); c20 = Fma.MultiplyAdd(x, b0, c20); c21 = Fma.MultiplyAdd(x, b1, c21); }
+            { var x = Vector256.Create(a3[p]); c30 = Fma.MultiplyAdd(x, b0, c30); c31 = Fma.MultiplyAdd(x, b1, c31); }
+            { var x = Vector256.Create(a4[p]); c40 = Fma.MultiplyAdd(x, b0, c40); c41 = Fma.MultiplyAdd(x, b1, c41); }
+            { var x = Vector256.Create(a5[p]); c50 = Fma.MultiplyAdd(x, b0, c50); c51 = Fma.MultiplyAdd(x, b1, c51); }
+            b += 16;
+        }
+        Store16(c, ldc, args, rows, cols, c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51);
+    }
+
+    // Writes the 6 x 16 accumulators (rows x cols of them) as C = alpha * acc + beta * C + bias.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store16(float* c, nint ldc, in GemmTileArgs args, int rows, int cols,
+        Vector256<float> c00, Vector256<float> c01, Vector256<float> c10, Vector256<float> c11, Vector256<float> c20, Vector256<float> c21, Vector256<float> c30, Vector256<float> c31, Vector256<float> c40, Vector256<float> c41, Vector256<float> c50, Vector256<float> c51)
+    {
         var alpha = Vector256.Create(args.Alpha);
         var beta = Vector256.Create(args.Beta);
         var useBeta = args.Beta != 0f;

@@ -31,9 +31,6 @@ internal readonly unsafe struct GemmKernelAvx512 : IGemmKernel
     public static bool PackWithAvx => true;
 
     /// <inheritdoc/>
-    public static bool ReadsARows => true;
-
-    /// <inheritdoc/>
     public static int PanelWidth(int cols) => cols <= 16 ? 16 : cols <= 32 ? 32 : 48;
 
     /// <inheritdoc/>

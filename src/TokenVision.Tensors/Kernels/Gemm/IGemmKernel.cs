@@ -32,16 +32,12 @@ internal unsafe interface IGemmKernel
     /// </summary>
     static abstract void Tile(int kc, float* a, float* b, int width, float* c, nint ldc, in GemmTileArgs args, int rows, int cols);
 
-    /// <summary>Whether the kernel has <see cref="TileRows"/>: A read in place instead of from a packed panel.</summary>
-    static virtual bool ReadsARows => false;
-
     /// <summary>
     /// As <see cref="Tile"/> with a panel of B that is <see cref="Nr"/> wide, but reading row r of A in place at
-    /// <c>a + r * lda</c> (depth contiguous); the arithmetic is the same as with a packed panel, so the results are
-    /// bitwise equal. Only called when <see cref="ReadsARows"/> is true.
+    /// <c>a + r * lda</c> (depth contiguous) instead of from a packed panel; the multiply-adds are the same, so the
+    /// results are bitwise equal.
     /// </summary>
-    static virtual void TileRows(int kc, float* a, nint lda, float* b, float* c, nint ldc, in GemmTileArgs args, int rows, int cols) =>
-        throw new NotSupportedException("This micro-kernel reads A only from packed panels.");
+    static abstract void TileRows(int kc, float* a, nint lda, float* b, float* c, nint ldc, in GemmTileArgs args, int rows, int cols);
 
     /// <summary>Applies <paramref name="activation"/> in place to one row of <paramref name="count"/> values.</summary>
     static abstract void Activate(float* row, int count, ActivationKind activation);

@@ -178,7 +178,7 @@ internal static unsafe class Sgemm
             // packs all of B once), else columns (each thread packs all of A, or reads it in place).
             splitRows = rowTiles >= threads && (p.M >= p.N || colTiles < threads);
             parts = Math.Min(threads, splitRows ? rowTiles : colTiles);
-            if (!splitRows && TKernel.ReadsARows && !p.TransA)
+            if (!splitRows && !p.TransA)
                 parts = Math.Min(colTiles, threads * ColumnPartsPerThread);
         }
         if (parts <= 1)

@@ -188,7 +188,7 @@ public sealed unsafe class SgemmTests
     [MemberData(nameof(FastLevels))]
     public void RowMajorA_ReadInPlace_GivesTheBitsOfAPackedA(IsaLevel level)
     {
-        // Row-major A is read in place by kernels that can; stored transposed it is always packed. The same
+        // Row-major A is read in place by the micro-kernels; stored transposed it is packed. The same
         // logical A must give the same bits either way (same multiply-add order per element).
         using var _ = Isa.Force(level);
         foreach (var (m, n, k, pad) in new[] { (197, 150, 384, 0), (13, 48, 7, 3), (64, 96, 1000, 5), (5, 200, 33, 1) })
