@@ -44,9 +44,9 @@ internal static unsafe class GemmDriver<TKernel>
         var maxKc = (k + blocks - 1) / blocks;
         var panelsA = (m1 - m0 + mr - 1) / mr;
         var columnBlocks = (n1 - n0 + TKernel.Nc - 1) / TKernel.Nc;
-        // A stored row-major is read in place (no packing); B panels are then all Nr wide. A stored transposed
-        // is packed: with several column blocks, pack all of this range's A panels once per depth block and reuse
-        // them (they are read from L2/L3 one panel at a time); else, or if that would be large, pack per panel.
+        // A stored row-major is read in place (no packing). A stored transposed is packed: with several column
+        // blocks, pack all of this range's A panels once per depth block and reuse them (they are read from
+        // L2/L3 one panel at a time); else, or if that would be large, pack per panel.
         var rowsA = !p.TransA;
         var keepA = !rowsA && columnBlocks > 1 && (long)panelsA * mr * maxKc <= MaxKeptA;
         var packedA = rowsA ? null : GemmBuffers.A((nint)(keepA ? panelsA : 1) * mr * maxKc);
@@ -60,7 +60,7 @@ internal static unsafe class GemmDriver<TKernel>
             for (var jc = n0; jc < n1; jc += TKernel.Nc)
             {
                 var nc = Math.Min(TKernel.Nc, n1 - jc);
-                PackBlockB(p, p0, kc, jc, nc, packedB, rowsA);
+                PackBlockB(p, p0, kc, jc, nc, packedB);
                 for (var ir = m0; ir < m1; ir += mr)
                 {
                     var rows = Math.Min(mr, m1 - ir);
@@ -68,23 +68,20 @@ internal static unsafe class GemmDriver<TKernel>
                         : keepA ? packedA + (nint)((ir - m0) / mr) * mr * kc : packedA;
                     if (!rowsA && (!keepA || jc == n0))
                         GemmPacking.PackA(p, ir, rows, p0, kc, mr, TKernel.PackWithAvx, panelA);
-                    Sweep(p, panelA, rowsA, packedB, ir, rows, jc, nc, kc, beta, last);
+                    Sweep(p, panelA, packedB, ir, rows, jc, nc, kc, beta, last);
                 }
             }
         }
     }
 
-    /// <summary>
-    /// Packs columns [jc, jc + nc) x depth [p0, p0 + kc) of op(B) as consecutive panels (all <c>Nr</c> wide when
-    /// <paramref name="fullWidth"/>).
-    /// </summary>
+    /// <summary>Packs columns [jc, jc + nc) x depth [p0, p0 + kc) of op(B) as consecutive panels.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void PackBlockB(in GemmProblem p, int p0, int kc, int jc, int nc, float* dst, bool fullWidth = false)
+    public static void PackBlockB(in GemmProblem p, int p0, int kc, int jc, int nc, float* dst)
     {
         for (var jr = jc; jr < jc + nc;)
         {
             var cols = Math.Min(TKernel.Nr, jc + nc - jr);
-            var width = fullWidth ? TKernel.Nr : TKernel.PanelWidth(cols);
+            var width = PanelWidth(p, cols);
             GemmPacking.PackB(p, p0, kc, jr, cols, width, TKernel.PackWithAvx, dst);
             dst += (nint)kc * width;
             jr += cols;
@@ -92,12 +89,12 @@ internal static unsafe class GemmDriver<TKernel>
     }
 
     /// <summary>
-    /// Multiplies one A panel (rows [ir, ir + rows); packed, or in place when <paramref name="rowsA"/>) by a packed
-    /// B block (columns [jc, jc + nc)) into C; <paramref name="last"/> marks the last depth block, which adds the
-    /// bias and applies the activation.
+    /// Multiplies one A panel (rows [ir, ir + rows); packed, or A itself when A is row-major) by a packed B block
+    /// (columns [jc, jc + nc)) into C; <paramref name="last"/> marks the last depth block, which adds the bias and
+    /// applies the activation.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Sweep(in GemmProblem p, float* panelA, bool rowsA, float* packedB, int ir, int rows, int jc, int nc, int kc, float beta, bool last)
+    public static void Sweep(in GemmProblem p, float* panelA, float* packedB, int ir, int rows, int jc, int nc, int kc, float beta, bool last)
     {
         var cRow = p.C + (nint)ir * p.Ldc;
         var panel = packedB;
@@ -105,11 +102,11 @@ internal static unsafe class GemmDriver<TKernel>
         for (var jr = jc; jr < jc + nc;)
         {
             var cols = Math.Min(TKernel.Nr, jc + nc - jr);
-            var width = rowsA ? TKernel.Nr : TKernel.PanelWidth(cols);
+            var width = PanelWidth(p, cols);
             var bias = last && p.Bias != null ? p.Bias + jr : null;
             var tile = cRow + jr;
             var args = new GemmTileArgs(p.Alpha, beta, bias);
-            if (rowsA)
+            if (!p.TransA)
                 TKernel.TileRows(kc, panelA, p.Lda, panel, tile, p.Ldc, args, rows, cols);
             else
                 TKernel.Tile(kc, panelA, panel, width, tile, p.Ldc, args, rows, cols);
@@ -122,6 +119,10 @@ internal static unsafe class GemmDriver<TKernel>
             jr += cols;
         }
     }
+
+    // Width of the B panel holding `cols` columns: the kernel's narrowest fit, except that the in-place-A tile
+    // (row-major A) reads full Nr-wide panels.
+    private static int PanelWidth(in GemmProblem p, int cols) => p.TransA ? TKernel.PanelWidth(cols) : TKernel.Nr;
 
     /// <summary>K = 0 or alpha = 0: C = act(beta * C + bias), with beta = 0 writing zeros without reading C.</summary>
     public static void ScaleOnly(in GemmProblem p, int m0, int m1, int n0, int n1)

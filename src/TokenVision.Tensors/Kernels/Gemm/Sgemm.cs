@@ -177,9 +177,8 @@ internal static unsafe class Sgemm
             // Split the longer side: rows when there are at least as many rows as columns (each thread then
             // packs all of B once), else columns (each thread packs all of A, or reads it in place).
             splitRows = rowTiles >= threads && (p.M >= p.N || colTiles < threads);
-            parts = Math.Min(threads, splitRows ? rowTiles : colTiles);
-            if (!splitRows && !p.TransA)
-                parts = Math.Min(colTiles, threads * ColumnPartsPerThread);
+            parts = splitRows ? Math.Min(threads, rowTiles)
+                : Math.Min(colTiles, p.TransA ? threads : threads * ColumnPartsPerThread);
         }
         if (parts <= 1)
         {
