@@ -1,3 +1,4 @@
+using TokenVision.Tensors.Kernels.Simd;
 using TokenVision.Tensors.Memory;
 using TokenVision.Tensors.Threading;
 

@@ -1,3 +1,5 @@
+using TokenVision.Tensors.Kernels.Simd;
+
 namespace TokenVision.Tensors.Kernels.Attention;
 
 /// <summary>

@@ -1,4 +1,5 @@
 using System.Runtime.Intrinsics;
+using TokenVision.Tensors.Kernels.Simd;
 
 namespace TokenVision.Tensors.Kernels.Attention;
 

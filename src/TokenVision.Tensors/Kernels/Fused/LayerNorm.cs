@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using TokenVision.Tensors.Kernels.Simd;
 
 namespace TokenVision.Tensors.Kernels.Fused;
 
@@ -91,9 +92,9 @@ internal static unsafe class LayerNorm
             float mean, rstd;
             switch (s->Isa)
             {
-                case IsaLevel.Avx512: ForwardRow512(x, s->Gamma, s->Beta, y, n, s->Eps, out mean, out rstd); break;
-                case IsaLevel.Avx2: ForwardRow256(x, s->Gamma, s->Beta, y, n, s->Eps, out mean, out rstd); break;
-                case IsaLevel.Vector128: ForwardRow128(x, s->Gamma, s->Beta, y, n, s->Eps, out mean, out rstd); break;
+                case IsaLevel.Avx512: ForwardRow<Simd512Ops, Vector512<float>>(x, s->Gamma, s->Beta, y, n, s->Eps, out mean, out rstd); break;
+                case IsaLevel.Avx2: ForwardRow<Simd256Ops, Vector256<float>>(x, s->Gamma, s->Beta, y, n, s->Eps, out mean, out rstd); break;
+                case IsaLevel.Vector128: ForwardRow<Simd128Ops, Vector128<float>>(x, s->Gamma, s->Beta, y, n, s->Eps, out mean, out rstd); break;
                 default: ForwardRowScalar(x, s->Gamma, s->Beta, y, n, s->Eps, out mean, out rstd); break;
             }
             if (s->Mean != null)
@@ -117,9 +118,9 @@ internal static unsafe class LayerNorm
                 var o = (nint)r * n;
                 switch (s->Isa)
                 {
-                    case IsaLevel.Avx512: BackwardRow512(s->X + o, s->Gamma, s->Mean[r], s->Rstd[r], s->Dy + o, s->Y + o, pg, pb, n); break;
-                    case IsaLevel.Avx2: BackwardRow256(s->X + o, s->Gamma, s->Mean[r], s->Rstd[r], s->Dy + o, s->Y + o, pg, pb, n); break;
-                    case IsaLevel.Vector128: BackwardRow128(s->X + o, s->Gamma, s->Mean[r], s->Rstd[r], s->Dy + o, s->Y + o, pg, pb, n); break;
+                    case IsaLevel.Avx512: BackwardRow<Simd512Ops, Vector512<float>>(s->X + o, s->Gamma, s->Mean[r], s->Rstd[r], s->Dy + o, s->Y + o, pg, pb, n); break;
+                    case IsaLevel.Avx2: BackwardRow<Simd256Ops, Vector256<float>>(s->X + o, s->Gamma, s->Mean[r], s->Rstd[r], s->Dy + o, s->Y + o, pg, pb, n); break;
+                    case IsaLevel.Vector128: BackwardRow<Simd128Ops, Vector128<float>>(s->X + o, s->Gamma, s->Mean[r], s->Rstd[r], s->Dy + o, s->Y + o, pg, pb, n); break;
                     default: BackwardRowScalar(s->X + o, s->Gamma, s->Mean[r], s->Rstd[r], s->Dy + o, s->Y + o, pg, pb, n); break;
                 }
             }
@@ -179,54 +180,57 @@ internal static unsafe class LayerNorm
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ForwardRow512(float* x, float* gamma, float* beta, float* y, int n, float eps, out float mean, out float rstd)
+    private static void ForwardRow<TOps, TVec>(float* x, float* gamma, float* beta, float* y, int n, float eps, out float mean, out float rstd)
+        where TOps : struct, ISimdOps<TVec>
+        where TVec : unmanaged
     {
-        var w = Vector512<float>.Count;
-        var s0 = Vector512<float>.Zero;
-        var s1 = Vector512<float>.Zero;
+        var w = TOps.Count;
+        var s0 = TOps.Zero;
+        var s1 = TOps.Zero;
         var j = 0;
         for (; j + 2 * w <= n; j += 2 * w)
         {
-            s0 += Vector512.Load(x + j);
-            s1 += Vector512.Load(x + j + w);
+            s0 = TOps.Add(s0, TOps.Load(x + j));
+            s1 = TOps.Add(s1, TOps.Load(x + j + w));
         }
         for (; j + w <= n; j += w)
-            s0 += Vector512.Load(x + j);
-        var sum = Vector512.Sum(s0 + s1);
+            s0 = TOps.Add(s0, TOps.Load(x + j));
+        var sum = TOps.SumAcross(TOps.Add(s0, s1));
         for (; j < n; j++)
             sum += x[j];
         var mu = n > 0 ? sum / n : 0f;
-        var vmu = Vector512.Create(mu);
-        s0 = Vector512<float>.Zero;
-        s1 = Vector512<float>.Zero;
+        var vmu = TOps.Create(mu);
+        s0 = TOps.Zero;
+        s1 = TOps.Zero;
         j = 0;
         for (; j + 2 * w <= n; j += 2 * w)
         {
-            var d0 = Vector512.Load(x + j) - vmu;
-            var d1 = Vector512.Load(x + j + w) - vmu;
-            s0 = Vector512.FusedMultiplyAdd(d0, d0, s0);
-            s1 = Vector512.FusedMultiplyAdd(d1, d1, s1);
+            var d0 = TOps.Subtract(TOps.Load(x + j), vmu);
+            var d1 = TOps.Subtract(TOps.Load(x + j + w), vmu);
+            s0 = TOps.MultiplyAdd(d0, d0, s0);
+            s1 = TOps.MultiplyAdd(d1, d1, s1);
         }
         for (; j + w <= n; j += w)
         {
-            var d = Vector512.Load(x + j) - vmu;
-            s0 = Vector512.FusedMultiplyAdd(d, d, s0);
+            var d = TOps.Subtract(TOps.Load(x + j), vmu);
+            s0 = TOps.MultiplyAdd(d, d, s0);
         }
-        var ss = Vector512.Sum(s0 + s1);
+        var ss = TOps.SumAcross(TOps.Add(s0, s1));
         for (; j < n; j++)
         {
             var d = x[j] - mu;
             ss = MathF.FusedMultiplyAdd(d, d, ss);
         }
         var r = 1f / MathF.Sqrt((n > 0 ? ss / n : 0f) + eps);
-        var vr = Vector512.Create(r);
+        var vr = TOps.Create(r);
+        var one = TOps.Create(1f);
         j = 0;
         for (; j + w <= n; j += w)
         {
-            var t = (Vector512.Load(x + j) - vmu) * vr;
-            var g = gamma != null ? Vector512.Load(gamma + j) : Vector512<float>.One;
-            var b = beta != null ? Vector512.Load(beta + j) : Vector512<float>.Zero;
-            Vector512.Store(Vector512.FusedMultiplyAdd(t, g, b), y + j);
+            var t = TOps.Multiply(TOps.Subtract(TOps.Load(x + j), vmu), vr);
+            var g = gamma != null ? TOps.Load(gamma + j) : one;
+            var b = beta != null ? TOps.Load(beta + j) : TOps.Zero;
+            TOps.Store(y + j, TOps.MultiplyAdd(t, g, b));
         }
         for (; j < n; j++)
         {
@@ -238,23 +242,26 @@ internal static unsafe class LayerNorm
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void BackwardRow512(float* x, float* gamma, float mean, float rstd, float* dy, float* dx, float* pg, float* pb, int n)
+    private static void BackwardRow<TOps, TVec>(float* x, float* gamma, float mean, float rstd, float* dy, float* dx, float* pg, float* pb, int n)
+        where TOps : struct, ISimdOps<TVec>
+        where TVec : unmanaged
     {
-        var w = Vector512<float>.Count;
-        var vmu = Vector512.Create(mean);
-        var vr = Vector512.Create(rstd);
-        var sg = Vector512<float>.Zero;
-        var sgx = Vector512<float>.Zero;
+        var w = TOps.Count;
+        var vmu = TOps.Create(mean);
+        var vr = TOps.Create(rstd);
+        var one = TOps.Create(1f);
+        var sg = TOps.Zero;
+        var sgx = TOps.Zero;
         var j = 0;
         for (; j + w <= n; j += w)
         {
-            var xhat = (Vector512.Load(x + j) - vmu) * vr;
-            var g = Vector512.Load(dy + j) * (gamma != null ? Vector512.Load(gamma + j) : Vector512<float>.One);
-            sg += g;
-            sgx = Vector512.FusedMultiplyAdd(g, xhat, sgx);
+            var xhat = TOps.Multiply(TOps.Subtract(TOps.Load(x + j), vmu), vr);
+            var g = TOps.Multiply(TOps.Load(dy + j), gamma != null ? TOps.Load(gamma + j) : one);
+            sg = TOps.Add(sg, g);
+            sgx = TOps.MultiplyAdd(g, xhat, sgx);
         }
-        var sumG = Vector512.Sum(sg);
-        var sumGx = Vector512.Sum(sgx);
+        var sumG = TOps.SumAcross(sg);
+        var sumGx = TOps.SumAcross(sgx);
         for (; j < n; j++)
         {
             var xhat = (x[j] - mean) * rstd;
@@ -264,249 +271,19 @@ internal static unsafe class LayerNorm
         }
         var a = n > 0 ? sumG / n : 0f;
         var b = n > 0 ? sumGx / n : 0f;
-        var va = Vector512.Create(a);
-        var vb = Vector512.Create(b);
+        var va = TOps.Create(a);
+        var vb = TOps.Create(b);
         j = 0;
         for (; j + w <= n; j += w)
         {
-            var xhat = (Vector512.Load(x + j) - vmu) * vr;
-            var d = Vector512.Load(dy + j);
-            var g = d * (gamma != null ? Vector512.Load(gamma + j) : Vector512<float>.One);
-            Vector512.Store(vr * (g - va - xhat * vb), dx + j);
+            var xhat = TOps.Multiply(TOps.Subtract(TOps.Load(x + j), vmu), vr);
+            var d = TOps.Load(dy + j);
+            var g = TOps.Multiply(d, gamma != null ? TOps.Load(gamma + j) : one);
+            TOps.Store(dx + j, TOps.Multiply(vr, TOps.Subtract(TOps.Subtract(g, va), TOps.Multiply(xhat, vb))));
             if (pg != null)
             {
-                Vector512.Store(Vector512.FusedMultiplyAdd(d, xhat, Vector512.Load(pg + j)), pg + j);
-                Vector512.Store(Vector512.Load(pb + j) + d, pb + j);
-            }
-        }
-        for (; j < n; j++)
-        {
-            var xhat = (x[j] - mean) * rstd;
-            var g = dy[j] * (gamma != null ? gamma[j] : 1f);
-            dx[j] = rstd * (g - a - xhat * b);
-            if (pg != null)
-            {
-                pg[j] = MathF.FusedMultiplyAdd(dy[j], xhat, pg[j]);
-                pb[j] += dy[j];
-            }
-        }
-    }
-
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ForwardRow256(float* x, float* gamma, float* beta, float* y, int n, float eps, out float mean, out float rstd)
-    {
-        var w = Vector256<float>.Count;
-        var s0 = Vector256<float>.Zero;
-        var s1 = Vector256<float>.Zero;
-        var j = 0;
-        for (; j + 2 * w <= n; j += 2 * w)
-        {
-            s0 += Vector256.Load(x + j);
-            s1 += Vector256.Load(x + j + w);
-        }
-        for (; j + w <= n; j += w)
-            s0 += Vector256.Load(x + j);
-        var sum = Vector256.Sum(s0 + s1);
-        for (; j < n; j++)
-            sum += x[j];
-        var mu = n > 0 ? sum / n : 0f;
-        var vmu = Vector256.Create(mu);
-        s0 = Vector256<float>.Zero;
-        s1 = Vector256<float>.Zero;
-        j = 0;
-        for (; j + 2 * w <= n; j += 2 * w)
-        {
-            var d0 = Vector256.Load(x + j) - vmu;
-            var d1 = Vector256.Load(x + j + w) - vmu;
-            s0 = Vector256.FusedMultiplyAdd(d0, d0, s0);
-            s1 = Vector256.FusedMultiplyAdd(d1, d1, s1);
-        }
-        for (; j + w <= n; j += w)
-        {
-            var d = Vector256.Load(x + j) - vmu;
-            s0 = Vector256.FusedMultiplyAdd(d, d, s0);
-        }
-        var ss = Vector256.Sum(s0 + s1);
-        for (; j < n; j++)
-        {
-            var d = x[j] - mu;
-            ss = MathF.FusedMultiplyAdd(d, d, ss);
-        }
-        var r = 1f / MathF.Sqrt((n > 0 ? ss / n : 0f) + eps);
-        var vr = Vector256.Create(r);
-        j = 0;
-        for (; j + w <= n; j += w)
-        {
-            var t = (Vector256.Load(x + j) - vmu) * vr;
-            var g = gamma != null ? Vector256.Load(gamma + j) : Vector256<float>.One;
-            var b = beta != null ? Vector256.Load(beta + j) : Vector256<float>.Zero;
-            Vector256.Store(Vector256.FusedMultiplyAdd(t, g, b), y + j);
-        }
-        for (; j < n; j++)
-        {
-            var t = (x[j] - mu) * r;
-            y[j] = MathF.FusedMultiplyAdd(t, gamma != null ? gamma[j] : 1f, beta != null ? beta[j] : 0f);
-        }
-        mean = mu;
-        rstd = r;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void BackwardRow256(float* x, float* gamma, float mean, float rstd, float* dy, float* dx, float* pg, float* pb, int n)
-    {
-        var w = Vector256<float>.Count;
-        var vmu = Vector256.Create(mean);
-        var vr = Vector256.Create(rstd);
-        var sg = Vector256<float>.Zero;
-        var sgx = Vector256<float>.Zero;
-        var j = 0;
-        for (; j + w <= n; j += w)
-        {
-            var xhat = (Vector256.Load(x + j) - vmu) * vr;
-            var g = Vector256.Load(dy + j) * (gamma != null ? Vector256.Load(gamma + j) : Vector256<float>.One);
-            sg += g;
-            sgx = Vector256.FusedMultiplyAdd(g, xhat, sgx);
-        }
-        var sumG = Vector256.Sum(sg);
-        var sumGx = Vector256.Sum(sgx);
-        for (; j < n; j++)
-        {
-            var xhat = (x[j] - mean) * rstd;
-            var g = dy[j] * (gamma != null ? gamma[j] : 1f);
-            sumG += g;
-            sumGx = MathF.FusedMultiplyAdd(g, xhat, sumGx);
-        }
-        var a = n > 0 ? sumG / n : 0f;
-        var b = n > 0 ? sumGx / n : 0f;
-        var va = Vector256.Create(a);
-        var vb = Vector256.Create(b);
-        j = 0;
-        for (; j + w <= n; j += w)
-        {
-            var xhat = (Vector256.Load(x + j) - vmu) * vr;
-            var d = Vector256.Load(dy + j);
-            var g = d * (gamma != null ? Vector256.Load(gamma + j) : Vector256<float>.One);
-            Vector256.Store(vr * (g - va - xhat * vb), dx + j);
-            if (pg != null)
-            {
-                Vector256.Store(Vector256.FusedMultiplyAdd(d, xhat, Vector256.Load(pg + j)), pg + j);
-                Vector256.Store(Vector256.Load(pb + j) + d, pb + j);
-            }
-        }
-        for (; j < n; j++)
-        {
-            var xhat = (x[j] - mean) * rstd;
-            var g = dy[j] * (gamma != null ? gamma[j] : 1f);
-            dx[j] = rstd * (g - a - xhat * b);
-            if (pg != null)
-            {
-                pg[j] = MathF.FusedMultiplyAdd(dy[j], xhat, pg[j]);
-                pb[j] += dy[j];
-            }
-        }
-    }
-
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ForwardRow128(float* x, float* gamma, float* beta, float* y, int n, float eps, out float mean, out float rstd)
-    {
-        var w = Vector128<float>.Count;
-        var s0 = Vector128<float>.Zero;
-        var s1 = Vector128<float>.Zero;
-        var j = 0;
-        for (; j + 2 * w <= n; j += 2 * w)
-        {
-            s0 += Vector128.Load(x + j);
-            s1 += Vector128.Load(x + j + w);
-        }
-        for (; j + w <= n; j += w)
-            s0 += Vector128.Load(x + j);
-        var sum = Vector128.Sum(s0 + s1);
-        for (; j < n; j++)
-            sum += x[j];
-        var mu = n > 0 ? sum / n : 0f;
-        var vmu = Vector128.Create(mu);
-        s0 = Vector128<float>.Zero;
-        s1 = Vector128<float>.Zero;
-        j = 0;
-        for (; j + 2 * w <= n; j += 2 * w)
-        {
-            var d0 = Vector128.Load(x + j) - vmu;
-            var d1 = Vector128.Load(x + j + w) - vmu;
-            s0 = Vector128.FusedMultiplyAdd(d0, d0, s0);
-            s1 = Vector128.FusedMultiplyAdd(d1, d1, s1);
-        }
-        for (; j + w <= n; j += w)
-        {
-            var d = Vector128.Load(x + j) - vmu;
-            s0 = Vector128.FusedMultiplyAdd(d, d, s0);
-        }
-        var ss = Vector128.Sum(s0 + s1);
-        for (; j < n; j++)
-        {
-            var d = x[j] - mu;
-            ss = MathF.FusedMultiplyAdd(d, d, ss);
-        }
-        var r = 1f / MathF.Sqrt((n > 0 ? ss / n : 0f) + eps);
-        var vr = Vector128.Create(r);
-        j = 0;
-        for (; j + w <= n; j += w)
-        {
-            var t = (Vector128.Load(x + j) - vmu) * vr;
-            var g = gamma != null ? Vector128.Load(gamma + j) : Vector128<float>.One;
-            var b = beta != null ? Vector128.Load(beta + j) : Vector128<float>.Zero;
-            Vector128.Store(Vector128.FusedMultiplyAdd(t, g, b), y + j);
-        }
-        for (; j < n; j++)
-        {
-            var t = (x[j] - mu) * r;
-            y[j] = MathF.FusedMultiplyAdd(t, gamma != null ? gamma[j] : 1f, beta != null ? beta[j] : 0f);
-        }
-        mean = mu;
-        rstd = r;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void BackwardRow128(float* x, float* gamma, float mean, float rstd, float* dy, float* dx, float* pg, float* pb, int n)
-    {
-        var w = Vector128<float>.Count;
-        var vmu = Vector128.Create(mean);
-        var vr = Vector128.Create(rstd);
-        var sg = Vector128<float>.Zero;
-        var sgx = Vector128<float>.Zero;
-        var j = 0;
-        for (; j + w <= n; j += w)
-        {
-            var xhat = (Vector128.Load(x + j) - vmu) * vr;
-            var g = Vector128.Load(dy + j) * (gamma != null ? Vector128.Load(gamma + j) : Vector128<float>.One);
-            sg += g;
-            sgx = Vector128.FusedMultiplyAdd(g, xhat, sgx);
-        }
-        var sumG = Vector128.Sum(sg);
-        var sumGx = Vector128.Sum(sgx);
-        for (; j < n; j++)
-        {
-            var xhat = (x[j] - mean) * rstd;
-            var g = dy[j] * (gamma != null ? gamma[j] : 1f);
-            sumG += g;
-            sumGx = MathF.FusedMultiplyAdd(g, xhat, sumGx);
-        }
-        var a = n > 0 ? sumG / n : 0f;
-        var b = n > 0 ? sumGx / n : 0f;
-        var va = Vector128.Create(a);
-        var vb = Vector128.Create(b);
-        j = 0;
-        for (; j + w <= n; j += w)
-        {
-            var xhat = (Vector128.Load(x + j) - vmu) * vr;
-            var d = Vector128.Load(dy + j);
-            var g = d * (gamma != null ? Vector128.Load(gamma + j) : Vector128<float>.One);
-            Vector128.Store(vr * (g - va - xhat * vb), dx + j);
-            if (pg != null)
-            {
-                Vector128.Store(Vector128.FusedMultiplyAdd(d, xhat, Vector128.Load(pg + j)), pg + j);
-                Vector128.Store(Vector128.Load(pb + j) + d, pb + j);
+                TOps.Store(pg + j, TOps.MultiplyAdd(d, xhat, TOps.Load(pg + j)));
+                TOps.Store(pb + j, TOps.Add(TOps.Load(pb + j), d));
             }
         }
         for (; j < n; j++)

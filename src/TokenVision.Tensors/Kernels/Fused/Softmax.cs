@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using TokenVision.Tensors.Kernels.Simd;
 
 namespace TokenVision.Tensors.Kernels.Fused;
 
@@ -58,9 +59,9 @@ internal static unsafe class Softmax
             var dy = s->Dy == null ? null : s->Dy + o;
             switch (s->Isa)
             {
-                case IsaLevel.Avx512: Row512(s->Op, x, dy, y, n); break;
-                case IsaLevel.Avx2: Row256(s->Op, x, dy, y, n); break;
-                case IsaLevel.Vector128: Row128(s->Op, x, dy, y, n); break;
+                case IsaLevel.Avx512: Row<Simd512Ops, Vector512<float>>(s->Op, x, dy, y, n); break;
+                case IsaLevel.Avx2: Row<Simd256Ops, Vector256<float>>(s->Op, x, dy, y, n); break;
+                case IsaLevel.Vector128: Row<Simd128Ops, Vector128<float>>(s->Op, x, dy, y, n); break;
                 default: RowScalar(s->Op, x, dy, y, n); break;
             }
         }
@@ -121,371 +122,147 @@ internal static unsafe class Softmax
         }
     }
 
-    private static void Row512(Op op, float* x, float* dy, float* y, int n)
+    // One row at a vector level: TOps supplies the registers (Simd512Ops ... Simd128Ops), the JIT one copy per level.
+    private static void Row<TOps, TVec>(Op op, float* x, float* dy, float* y, int n)
+        where TOps : struct, ISimdOps<TVec>
+        where TVec : unmanaged
     {
         switch (op)
         {
-            case Op.Forward: Forward512(x, y, n); break;
-            case Op.LogForward: LogForward512(x, y, n); break;
-            case Op.Backward: Backward512(x, dy, y, n); break;
-            default: LogBackward512(x, dy, y, n); break;
+            case Op.Forward: Forward<TOps, TVec>(x, y, n); break;
+            case Op.LogForward: LogForward<TOps, TVec>(x, y, n); break;
+            case Op.Backward: Backward<TOps, TVec>(x, dy, y, n); break;
+            default: LogBackward<TOps, TVec>(x, dy, y, n); break;
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static float Max512(float* x, int n)
+    private static void Forward<TOps, TVec>(float* x, float* y, int n)
+        where TOps : struct, ISimdOps<TVec>
+        where TVec : unmanaged
     {
-        var w = Vector512<float>.Count;
-        var vmax = Vector512.Create(float.NegativeInfinity);
-        var vmax1 = vmax;
-        var j = 0;
-        for (; j + 2 * w <= n; j += 2 * w)
-        {
-            vmax = Vector512.MaxNative(vmax, Vector512.Load(x + j));
-            vmax1 = Vector512.MaxNative(vmax1, Vector512.Load(x + j + w));
-        }
-        for (; j + w <= n; j += w)
-            vmax = Vector512.MaxNative(vmax, Vector512.Load(x + j));
-        var max = VectorMath.MaxAcross(Vector512.MaxNative(vmax, vmax1));
-        for (; j < n; j++)
-            max = MathF.Max(max, x[j]);
-        return max;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Forward512(float* x, float* y, int n)
-    {
-        var w = Vector512<float>.Count;
-        var max = MaxChecked512(x, n, out var finite);
+        var w = TOps.Count;
+        var max = MaxChecked<TOps, TVec>(x, n, out var finite);
+        // A row free of NaN and infinities has x - max <= 0 finite, so the cheaper exp (no NaN pass-through) serves.
+        // Otherwise the max is taken again with IEEE semantics and the exp passes NaN through: e^(x - max) is then
+        // NaN, 0 (for -inf) or in (0, 1], and a NaN anywhere gives a NaN row, as PyTorch.
         if (!finite)
-        {
-            ForwardSpecial512(x, y, n, Max512(x, n));
-            return;
-        }
-        // Finite inputs: x - max <= 0, so the cheaper exp (no upper clamp, no NaN pass-through) is exact enough.
-        var vmax = Vector512.Create(max);
-        var vsum = Vector512<float>.Zero;
-        var vsum1 = Vector512<float>.Zero;
+            max = Max<TOps, TVec>(x, n);
+        var vmax = TOps.Create(max);
+        var vsum = TOps.Zero;
+        var vsum1 = TOps.Zero;
         var j = 0;
         for (; j + 2 * w <= n; j += 2 * w)
         {
-            // Rows are contiguous: fetch the next row of x (one 64-byte line per vector) while this one is in the exp,
-            // so its max pass reads from L1 instead of waiting on L3; and the next row of y, whose lines then arrive
-            // exclusive and take the stores without a read-for-ownership miss. Prefetches past the end do not fault.
-            if (Sse.IsSupported)
-            {
-                Sse.Prefetch0(x + n + j);
-                Sse.Prefetch0(x + n + j + w);
-                Sse.Prefetch0(y + n + j);
-                Sse.Prefetch0(y + n + j + w);
-            }
-            var e0 = ExpOp.InvokeNonPositive(Vector512.Load(x + j) - vmax);
-            var e1 = ExpOp.InvokeNonPositive(Vector512.Load(x + j + w) - vmax);
-            Vector512.Store(e0, y + j);
-            Vector512.Store(e1, y + j + w);
-            vsum += e0;
-            vsum1 += e1;
-        }
-        for (; j + w <= n; j += w)
-        {
-            var e = ExpOp.InvokeNonPositive(Vector512.Load(x + j) - vmax);
-            Vector512.Store(e, y + j);
-            vsum += e;
-        }
-        var sum = Vector512.Sum(vsum + vsum1);
-        for (; j < n; j++)
-        {
-            var e = ExpOp.InvokeClamped(x[j] - max);
-            y[j] = e;
-            sum += e;
-        }
-        var inv = 1f / sum;
-        var vinv = Vector512.Create(inv);
-        for (j = 0; j + w <= n; j += w)
-            Vector512.Store(Vector512.Load(y + j) * vinv, y + j);
-        for (; j < n; j++)
-            y[j] *= inv;
-    }
-
-    // The row max, and whether the row is free of NaN and infinities (their sum is finite; an overflowing sum of
-    // large finite values only sends the row to the general path).
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static float MaxChecked512(float* x, int n, out bool finite)
-    {
-        var w = Vector512<float>.Count;
-        var vmax = Vector512.Create(float.NegativeInfinity);
-        var vmax1 = vmax;
-        var vsum = Vector512<float>.Zero;
-        var vsum1 = Vector512<float>.Zero;
-        var j = 0;
-        // Four vectors a step into two accumulators each: maxps and addps have a 4-cycle latency, so two chains
-        // per accumulator kind would hold the loop to 2 cycles per vector.
-        if (j + 4 * w <= n)
-        {
-            var vmax2 = vmax;
-            var vmax3 = vmax;
-            var vsum2 = vsum;
-            var vsum3 = vsum;
-            for (; j + 4 * w <= n; j += 4 * w)
-            {
-                var a = Vector512.Load(x + j);
-                var b = Vector512.Load(x + j + w);
-                var c = Vector512.Load(x + j + 2 * w);
-                var d = Vector512.Load(x + j + 3 * w);
-                vmax = Vector512.MaxNative(vmax, a);
-                vmax1 = Vector512.MaxNative(vmax1, b);
-                vmax2 = Vector512.MaxNative(vmax2, c);
-                vmax3 = Vector512.MaxNative(vmax3, d);
-                vsum += a;
-                vsum1 += b;
-                vsum2 += c;
-                vsum3 += d;
-            }
-            vmax = Vector512.MaxNative(vmax, vmax2);
-            vmax1 = Vector512.MaxNative(vmax1, vmax3);
-            vsum += vsum2;
-            vsum1 += vsum3;
-        }
-        for (; j + 2 * w <= n; j += 2 * w)
-        {
-            var a = Vector512.Load(x + j);
-            var b = Vector512.Load(x + j + w);
-            vmax = Vector512.MaxNative(vmax, a);
-            vmax1 = Vector512.MaxNative(vmax1, b);
-            vsum += a;
-            vsum1 += b;
-        }
-        for (; j + w <= n; j += w)
-        {
-            var a = Vector512.Load(x + j);
-            vmax = Vector512.MaxNative(vmax, a);
-            vsum += a;
-        }
-        var max = VectorMath.MaxAcross(Vector512.MaxNative(vmax, vmax1));
-        var sum = Vector512.Sum(vsum + vsum1);
-        for (; j < n; j++)
-        {
-            max = MathF.Max(max, x[j]);
-            sum += x[j];
-        }
-        finite = float.IsFinite(sum);
-        return max;
-    }
-
-    // Rows with NaN or infinities: the full exp, which passes NaN through, so the row follows max-subtracted
-    // softmax in IEEE arithmetic (a NaN anywhere gives a NaN row, as PyTorch).
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ForwardSpecial512(float* x, float* y, int n, float max)
-    {
-        var w = Vector512<float>.Count;
-        var vmax = Vector512.Create(max);
-        var vsum = Vector512<float>.Zero;
-        var vsum1 = Vector512<float>.Zero;
-        var j = 0;
-        for (; j + 2 * w <= n; j += 2 * w)
-        {
-            var e0 = ExpOp.Invoke(Vector512.Load(x + j) - vmax);
-            var e1 = ExpOp.Invoke(Vector512.Load(x + j + w) - vmax);
-            Vector512.Store(e0, y + j);
-            Vector512.Store(e1, y + j + w);
-            vsum += e0;
-            vsum1 += e1;
-        }
-        for (; j + w <= n; j += w)
-        {
-            var e = ExpOp.Invoke(Vector512.Load(x + j) - vmax);
-            Vector512.Store(e, y + j);
-            vsum += e;
-        }
-        var sum = Vector512.Sum(vsum + vsum1);
-        for (; j < n; j++)
-        {
-            var e = MathF.Exp(x[j] - max);
-            y[j] = e;
-            sum += e;
-        }
-        var inv = 1f / sum;
-        var vinv = Vector512.Create(inv);
-        for (j = 0; j + w <= n; j += w)
-            Vector512.Store(Vector512.Load(y + j) * vinv, y + j);
-        for (; j < n; j++)
-            y[j] *= inv;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void LogForward512(float* x, float* y, int n)
-    {
-        var w = Vector512<float>.Count;
-        var max = Max512(x, n);
-        var vmax = Vector512.Create(max);
-        var vsum = Vector512<float>.Zero;
-        var vsum1 = Vector512<float>.Zero;
-        var j = 0;
-        for (; j + 2 * w <= n; j += 2 * w)
-        {
-            vsum += ExpOp.Invoke(Vector512.Load(x + j) - vmax);
-            vsum1 += ExpOp.Invoke(Vector512.Load(x + j + w) - vmax);
-        }
-        for (; j + w <= n; j += w)
-            vsum += ExpOp.Invoke(Vector512.Load(x + j) - vmax);
-        var sum = Vector512.Sum(vsum + vsum1);
-        for (; j < n; j++)
-            sum += MathF.Exp(x[j] - max);
-        var logSum = MathF.Log(sum);
-        var vlog = Vector512.Create(logSum);
-        for (j = 0; j + w <= n; j += w)
-            Vector512.Store(Vector512.Load(x + j) - vmax - vlog, y + j);
-        for (; j < n; j++)
-            y[j] = x[j] - max - logSum;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Backward512(float* x, float* dy, float* y, int n)
-    {
-        var w = Vector512<float>.Count;
-        var vdot = Vector512<float>.Zero;
-        var j = 0;
-        for (; j + w <= n; j += w)
-            vdot = Vector512.FusedMultiplyAdd(Vector512.Load(dy + j), Vector512.Load(x + j), vdot);
-        var dot = Vector512.Sum(vdot);
-        for (; j < n; j++)
-            dot = MathF.FusedMultiplyAdd(dy[j], x[j], dot);
-        var vd = Vector512.Create(dot);
-        for (j = 0; j + w <= n; j += w)
-            Vector512.Store(Vector512.Load(x + j) * (Vector512.Load(dy + j) - vd), y + j);
-        for (; j < n; j++)
-            y[j] = x[j] * (dy[j] - dot);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void LogBackward512(float* x, float* dy, float* y, int n)
-    {
-        var w = Vector512<float>.Count;
-        var vsum = Vector512<float>.Zero;
-        var j = 0;
-        for (; j + w <= n; j += w)
-            vsum += Vector512.Load(dy + j);
-        var sum = Vector512.Sum(vsum);
-        for (; j < n; j++)
-            sum += dy[j];
-        var vs = Vector512.Create(sum);
-        for (j = 0; j + w <= n; j += w)
-            Vector512.Store(Vector512.Load(dy + j) - ExpOp.Invoke(Vector512.Load(x + j)) * vs, y + j);
-        for (; j < n; j++)
-            y[j] = dy[j] - MathF.Exp(x[j]) * sum;
-    }
-
-
-    private static void Row256(Op op, float* x, float* dy, float* y, int n)
-    {
-        switch (op)
-        {
-            case Op.Forward: Forward256(x, y, n); break;
-            case Op.LogForward: LogForward256(x, y, n); break;
-            case Op.Backward: Backward256(x, dy, y, n); break;
-            default: LogBackward256(x, dy, y, n); break;
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static float Max256(float* x, int n)
-    {
-        var w = Vector256<float>.Count;
-        var vmax = Vector256.Create(float.NegativeInfinity);
-        var vmax1 = vmax;
-        var j = 0;
-        for (; j + 2 * w <= n; j += 2 * w)
-        {
-            vmax = Vector256.MaxNative(vmax, Vector256.Load(x + j));
-            vmax1 = Vector256.MaxNative(vmax1, Vector256.Load(x + j + w));
-        }
-        for (; j + w <= n; j += w)
-            vmax = Vector256.MaxNative(vmax, Vector256.Load(x + j));
-        var max = VectorMath.MaxAcross(Vector256.MaxNative(vmax, vmax1));
-        for (; j < n; j++)
-            max = MathF.Max(max, x[j]);
-        return max;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Forward256(float* x, float* y, int n)
-    {
-        var w = Vector256<float>.Count;
-        var max = MaxChecked256(x, n, out var finite);
-        if (!finite)
-        {
-            ForwardSpecial256(x, y, n, Max256(x, n));
-            return;
-        }
-        // Finite inputs: x - max <= 0, so the cheaper exp (no upper clamp, no NaN pass-through) is exact enough.
-        var vmax = Vector256.Create(max);
-        var vsum = Vector256<float>.Zero;
-        var vsum1 = Vector256<float>.Zero;
-        var j = 0;
-        for (; j + 2 * w <= n; j += 2 * w)
-        {
-            // The next rows of x and y, one 64-byte line a step, as in Forward512.
+            // Rows are contiguous: fetch the next row of x (one 64-byte line per 16 floats) while this one is in the
+            // exp, so its max pass reads from L1 instead of waiting on L3; and the next row of y, whose lines then
+            // arrive exclusive and take the stores without a read-for-ownership miss. Prefetches past the end do not
+            // fault.
             if (Sse.IsSupported)
             {
                 Sse.Prefetch0(x + n + j);
                 Sse.Prefetch0(y + n + j);
+                if (w == 16)
+                {
+                    Sse.Prefetch0(x + n + j + w);
+                    Sse.Prefetch0(y + n + j + w);
+                }
             }
-            var e0 = ExpOp.InvokeNonPositive(Vector256.Load(x + j) - vmax);
-            var e1 = ExpOp.InvokeNonPositive(Vector256.Load(x + j + w) - vmax);
-            Vector256.Store(e0, y + j);
-            Vector256.Store(e1, y + j + w);
-            vsum += e0;
-            vsum1 += e1;
+            var d0 = TOps.Subtract(TOps.Load(x + j), vmax);
+            var d1 = TOps.Subtract(TOps.Load(x + j + w), vmax);
+            var e0 = finite ? TOps.ExpNonPositive(d0) : TOps.Exp(d0);
+            var e1 = finite ? TOps.ExpNonPositive(d1) : TOps.Exp(d1);
+            TOps.Store(y + j, e0);
+            TOps.Store(y + j + w, e1);
+            vsum = TOps.Add(vsum, e0);
+            vsum1 = TOps.Add(vsum1, e1);
         }
         for (; j + w <= n; j += w)
         {
-            var e = ExpOp.InvokeNonPositive(Vector256.Load(x + j) - vmax);
-            Vector256.Store(e, y + j);
-            vsum += e;
+            var d = TOps.Subtract(TOps.Load(x + j), vmax);
+            var e = finite ? TOps.ExpNonPositive(d) : TOps.Exp(d);
+            TOps.Store(y + j, e);
+            vsum = TOps.Add(vsum, e);
         }
-        var sum = Vector256.Sum(vsum + vsum1);
+        var sum = TOps.SumAcross(TOps.Add(vsum, vsum1));
         for (; j < n; j++)
         {
-            var e = ExpOp.InvokeClamped(x[j] - max);
+            var e = finite ? ScalarOps.ExpNonPositive(x[j] - max) : ScalarOps.Exp(x[j] - max);
             y[j] = e;
             sum += e;
         }
         var inv = 1f / sum;
-        var vinv = Vector256.Create(inv);
+        var vinv = TOps.Create(inv);
         for (j = 0; j + w <= n; j += w)
-            Vector256.Store(Vector256.Load(y + j) * vinv, y + j);
+            TOps.Store(y + j, TOps.Multiply(TOps.Load(y + j), vinv));
         for (; j < n; j++)
             y[j] *= inv;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static float Max<TOps, TVec>(float* x, int n)
+        where TOps : struct, ISimdOps<TVec>
+        where TVec : unmanaged
+    {
+        var w = TOps.Count;
+        var vmax = TOps.Create(float.NegativeInfinity);
+        var vmax1 = vmax;
+        var j = 0;
+        for (; j + 2 * w <= n; j += 2 * w)
+        {
+            vmax = TOps.Max(vmax, TOps.Load(x + j));
+            vmax1 = TOps.Max(vmax1, TOps.Load(x + j + w));
+        }
+        for (; j + w <= n; j += w)
+            vmax = TOps.Max(vmax, TOps.Load(x + j));
+        var max = TOps.MaxAcross(TOps.Max(vmax, vmax1));
+        for (; j < n; j++)
+            max = MathF.Max(max, x[j]);
+        return max;
     }
 
     // The row max, and whether the row is free of NaN and infinities (their sum is finite; an overflowing sum of
     // large finite values only sends the row to the general path).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static float MaxChecked256(float* x, int n, out bool finite)
+    private static float MaxChecked<TOps, TVec>(float* x, int n, out bool finite)
+        where TOps : struct, ISimdOps<TVec>
+        where TVec : unmanaged
     {
-        var w = Vector256<float>.Count;
-        var vmax = Vector256.Create(float.NegativeInfinity);
+        var w = TOps.Count;
+        var vmax = TOps.Create(float.NegativeInfinity);
         var vmax1 = vmax;
-        var vsum = Vector256<float>.Zero;
-        var vsum1 = Vector256<float>.Zero;
+        var vmax2 = vmax;
+        var vmax3 = vmax;
+        var vsum = TOps.Zero;
+        var vsum1 = vsum;
+        var vsum2 = vsum;
+        var vsum3 = vsum;
         var j = 0;
-        for (; j + 2 * w <= n; j += 2 * w)
+        // Four vectors a step into four accumulators of each kind: max and add have a 4-cycle latency, so fewer
+        // chains would hold the loop back.
+        for (; j + 4 * w <= n; j += 4 * w)
         {
-            var a = Vector256.Load(x + j);
-            var b = Vector256.Load(x + j + w);
-            vmax = Vector256.MaxNative(vmax, a);
-            vmax1 = Vector256.MaxNative(vmax1, b);
-            vsum += a;
-            vsum1 += b;
+            var a = TOps.Load(x + j);
+            var b = TOps.Load(x + j + w);
+            var c = TOps.Load(x + j + 2 * w);
+            var d = TOps.Load(x + j + 3 * w);
+            vmax = TOps.Max(vmax, a);
+            vmax1 = TOps.Max(vmax1, b);
+            vmax2 = TOps.Max(vmax2, c);
+            vmax3 = TOps.Max(vmax3, d);
+            vsum = TOps.Add(vsum, a);
+            vsum1 = TOps.Add(vsum1, b);
+            vsum2 = TOps.Add(vsum2, c);
+            vsum3 = TOps.Add(vsum3, d);
         }
         for (; j + w <= n; j += w)
         {
-            var a = Vector256.Load(x + j);
-            vmax = Vector256.MaxNative(vmax, a);
-            vsum += a;
+            var a = TOps.Load(x + j);
+            vmax = TOps.Max(vmax, a);
+            vsum = TOps.Add(vsum, a);
         }
-        var max = VectorMath.MaxAcross(Vector256.MaxNative(vmax, vmax1));
-        var sum = Vector256.Sum(vsum + vsum1);
+        var max = TOps.MaxAcross(TOps.Max(TOps.Max(vmax, vmax2), TOps.Max(vmax1, vmax3)));
+        var sum = TOps.SumAcross(TOps.Add(TOps.Add(vsum, vsum2), TOps.Add(vsum1, vsum3)));
         for (; j < n; j++)
         {
             max = MathF.Max(max, x[j]);
@@ -495,324 +272,74 @@ internal static unsafe class Softmax
         return max;
     }
 
-    // Rows with NaN or infinities: the full exp, which passes NaN through, so the row follows max-subtracted
-    // softmax in IEEE arithmetic (a NaN anywhere gives a NaN row, as PyTorch).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ForwardSpecial256(float* x, float* y, int n, float max)
+    private static void LogForward<TOps, TVec>(float* x, float* y, int n)
+        where TOps : struct, ISimdOps<TVec>
+        where TVec : unmanaged
     {
-        var w = Vector256<float>.Count;
-        var vmax = Vector256.Create(max);
-        var vsum = Vector256<float>.Zero;
-        var vsum1 = Vector256<float>.Zero;
+        var w = TOps.Count;
+        var max = Max<TOps, TVec>(x, n);
+        var vmax = TOps.Create(max);
+        var vsum = TOps.Zero;
+        var vsum1 = TOps.Zero;
         var j = 0;
         for (; j + 2 * w <= n; j += 2 * w)
         {
-            var e0 = ExpOp.Invoke(Vector256.Load(x + j) - vmax);
-            var e1 = ExpOp.Invoke(Vector256.Load(x + j + w) - vmax);
-            Vector256.Store(e0, y + j);
-            Vector256.Store(e1, y + j + w);
-            vsum += e0;
-            vsum1 += e1;
+            vsum = TOps.Add(vsum, TOps.Exp(TOps.Subtract(TOps.Load(x + j), vmax)));
+            vsum1 = TOps.Add(vsum1, TOps.Exp(TOps.Subtract(TOps.Load(x + j + w), vmax)));
         }
         for (; j + w <= n; j += w)
-        {
-            var e = ExpOp.Invoke(Vector256.Load(x + j) - vmax);
-            Vector256.Store(e, y + j);
-            vsum += e;
-        }
-        var sum = Vector256.Sum(vsum + vsum1);
+            vsum = TOps.Add(vsum, TOps.Exp(TOps.Subtract(TOps.Load(x + j), vmax)));
+        var sum = TOps.SumAcross(TOps.Add(vsum, vsum1));
         for (; j < n; j++)
-        {
-            var e = MathF.Exp(x[j] - max);
-            y[j] = e;
-            sum += e;
-        }
-        var inv = 1f / sum;
-        var vinv = Vector256.Create(inv);
-        for (j = 0; j + w <= n; j += w)
-            Vector256.Store(Vector256.Load(y + j) * vinv, y + j);
-        for (; j < n; j++)
-            y[j] *= inv;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void LogForward256(float* x, float* y, int n)
-    {
-        var w = Vector256<float>.Count;
-        var max = Max256(x, n);
-        var vmax = Vector256.Create(max);
-        var vsum = Vector256<float>.Zero;
-        var vsum1 = Vector256<float>.Zero;
-        var j = 0;
-        for (; j + 2 * w <= n; j += 2 * w)
-        {
-            vsum += ExpOp.Invoke(Vector256.Load(x + j) - vmax);
-            vsum1 += ExpOp.Invoke(Vector256.Load(x + j + w) - vmax);
-        }
-        for (; j + w <= n; j += w)
-            vsum += ExpOp.Invoke(Vector256.Load(x + j) - vmax);
-        var sum = Vector256.Sum(vsum + vsum1);
-        for (; j < n; j++)
-            sum += MathF.Exp(x[j] - max);
+            sum += ScalarOps.Exp(x[j] - max);
         var logSum = MathF.Log(sum);
-        var vlog = Vector256.Create(logSum);
+        var vlog = TOps.Create(logSum);
         for (j = 0; j + w <= n; j += w)
-            Vector256.Store(Vector256.Load(x + j) - vmax - vlog, y + j);
+            TOps.Store(y + j, TOps.Subtract(TOps.Subtract(TOps.Load(x + j), vmax), vlog));
         for (; j < n; j++)
             y[j] = x[j] - max - logSum;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Backward256(float* x, float* dy, float* y, int n)
+    private static void Backward<TOps, TVec>(float* x, float* dy, float* y, int n)
+        where TOps : struct, ISimdOps<TVec>
+        where TVec : unmanaged
     {
-        var w = Vector256<float>.Count;
-        var vdot = Vector256<float>.Zero;
+        var w = TOps.Count;
+        var vdot = TOps.Zero;
         var j = 0;
         for (; j + w <= n; j += w)
-            vdot = Vector256.FusedMultiplyAdd(Vector256.Load(dy + j), Vector256.Load(x + j), vdot);
-        var dot = Vector256.Sum(vdot);
+            vdot = TOps.MultiplyAdd(TOps.Load(dy + j), TOps.Load(x + j), vdot);
+        var dot = TOps.SumAcross(vdot);
         for (; j < n; j++)
             dot = MathF.FusedMultiplyAdd(dy[j], x[j], dot);
-        var vd = Vector256.Create(dot);
+        var vd = TOps.Create(dot);
         for (j = 0; j + w <= n; j += w)
-            Vector256.Store(Vector256.Load(x + j) * (Vector256.Load(dy + j) - vd), y + j);
+            TOps.Store(y + j, TOps.Multiply(TOps.Load(x + j), TOps.Subtract(TOps.Load(dy + j), vd)));
         for (; j < n; j++)
             y[j] = x[j] * (dy[j] - dot);
     }
 
+    // x is a log-softmax output, so x <= 0 (or NaN) and e^x is within TOps.Exp's contract.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void LogBackward256(float* x, float* dy, float* y, int n)
+    private static void LogBackward<TOps, TVec>(float* x, float* dy, float* y, int n)
+        where TOps : struct, ISimdOps<TVec>
+        where TVec : unmanaged
     {
-        var w = Vector256<float>.Count;
-        var vsum = Vector256<float>.Zero;
+        var w = TOps.Count;
+        var vsum = TOps.Zero;
         var j = 0;
         for (; j + w <= n; j += w)
-            vsum += Vector256.Load(dy + j);
-        var sum = Vector256.Sum(vsum);
+            vsum = TOps.Add(vsum, TOps.Load(dy + j));
+        var sum = TOps.SumAcross(vsum);
         for (; j < n; j++)
             sum += dy[j];
-        var vs = Vector256.Create(sum);
+        var vs = TOps.Create(sum);
         for (j = 0; j + w <= n; j += w)
-            Vector256.Store(Vector256.Load(dy + j) - ExpOp.Invoke(Vector256.Load(x + j)) * vs, y + j);
+            TOps.Store(y + j, TOps.Subtract(TOps.Load(dy + j), TOps.Multiply(TOps.Exp(TOps.Load(x + j)), vs)));
         for (; j < n; j++)
-            y[j] = dy[j] - MathF.Exp(x[j]) * sum;
-    }
-
-
-    private static void Row128(Op op, float* x, float* dy, float* y, int n)
-    {
-        switch (op)
-        {
-            case Op.Forward: Forward128(x, y, n); break;
-            case Op.LogForward: LogForward128(x, y, n); break;
-            case Op.Backward: Backward128(x, dy, y, n); break;
-            default: LogBackward128(x, dy, y, n); break;
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static float Max128(float* x, int n)
-    {
-        var w = Vector128<float>.Count;
-        var vmax = Vector128.Create(float.NegativeInfinity);
-        var vmax1 = vmax;
-        var j = 0;
-        for (; j + 2 * w <= n; j += 2 * w)
-        {
-            vmax = Vector128.MaxNative(vmax, Vector128.Load(x + j));
-            vmax1 = Vector128.MaxNative(vmax1, Vector128.Load(x + j + w));
-        }
-        for (; j + w <= n; j += w)
-            vmax = Vector128.MaxNative(vmax, Vector128.Load(x + j));
-        var max = VectorMath.MaxAcross(Vector128.MaxNative(vmax, vmax1));
-        for (; j < n; j++)
-            max = MathF.Max(max, x[j]);
-        return max;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Forward128(float* x, float* y, int n)
-    {
-        var w = Vector128<float>.Count;
-        var max = MaxChecked128(x, n, out var finite);
-        if (!finite)
-        {
-            ForwardSpecial128(x, y, n, Max128(x, n));
-            return;
-        }
-        // Finite inputs: x - max <= 0, so the cheaper exp (no upper clamp, no NaN pass-through) is exact enough.
-        var vmax = Vector128.Create(max);
-        var vsum = Vector128<float>.Zero;
-        var vsum1 = Vector128<float>.Zero;
-        var j = 0;
-        for (; j + 2 * w <= n; j += 2 * w)
-        {
-            var e0 = ExpOp.InvokeNonPositive(Vector128.Load(x + j) - vmax);
-            var e1 = ExpOp.InvokeNonPositive(Vector128.Load(x + j + w) - vmax);
-            Vector128.Store(e0, y + j);
-            Vector128.Store(e1, y + j + w);
-            vsum += e0;
-            vsum1 += e1;
-        }
-        for (; j + w <= n; j += w)
-        {
-            var e = ExpOp.InvokeNonPositive(Vector128.Load(x + j) - vmax);
-            Vector128.Store(e, y + j);
-            vsum += e;
-        }
-        var sum = Vector128.Sum(vsum + vsum1);
-        for (; j < n; j++)
-        {
-            var e = ExpOp.InvokeClamped(x[j] - max);
-            y[j] = e;
-            sum += e;
-        }
-        var inv = 1f / sum;
-        var vinv = Vector128.Create(inv);
-        for (j = 0; j + w <= n; j += w)
-            Vector128.Store(Vector128.Load(y + j) * vinv, y + j);
-        for (; j < n; j++)
-            y[j] *= inv;
-    }
-
-    // The row max, and whether the row is free of NaN and infinities (their sum is finite; an overflowing sum of
-    // large finite values only sends the row to the general path).
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static float MaxChecked128(float* x, int n, out bool finite)
-    {
-        var w = Vector128<float>.Count;
-        var vmax = Vector128.Create(float.NegativeInfinity);
-        var vmax1 = vmax;
-        var vsum = Vector128<float>.Zero;
-        var vsum1 = Vector128<float>.Zero;
-        var j = 0;
-        for (; j + 2 * w <= n; j += 2 * w)
-        {
-            var a = Vector128.Load(x + j);
-            var b = Vector128.Load(x + j + w);
-            vmax = Vector128.MaxNative(vmax, a);
-            vmax1 = Vector128.MaxNative(vmax1, b);
-            vsum += a;
-            vsum1 += b;
-        }
-        for (; j + w <= n; j += w)
-        {
-            var a = Vector128.Load(x + j);
-            vmax = Vector128.MaxNative(vmax, a);
-            vsum += a;
-        }
-        var max = VectorMath.MaxAcross(Vector128.MaxNative(vmax, vmax1));
-        var sum = Vector128.Sum(vsum + vsum1);
-        for (; j < n; j++)
-        {
-            max = MathF.Max(max, x[j]);
-            sum += x[j];
-        }
-        finite = float.IsFinite(sum);
-        return max;
-    }
-
-    // Rows with NaN or infinities: the full exp, which passes NaN through, so the row follows max-subtracted
-    // softmax in IEEE arithmetic (a NaN anywhere gives a NaN row, as PyTorch).
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ForwardSpecial128(float* x, float* y, int n, float max)
-    {
-        var w = Vector128<float>.Count;
-        var vmax = Vector128.Create(max);
-        var vsum = Vector128<float>.Zero;
-        var vsum1 = Vector128<float>.Zero;
-        var j = 0;
-        for (; j + 2 * w <= n; j += 2 * w)
-        {
-            var e0 = ExpOp.Invoke(Vector128.Load(x + j) - vmax);
-            var e1 = ExpOp.Invoke(Vector128.Load(x + j + w) - vmax);
-            Vector128.Store(e0, y + j);
-            Vector128.Store(e1, y + j + w);
-            vsum += e0;
-            vsum1 += e1;
-        }
-        for (; j + w <= n; j += w)
-        {
-            var e = ExpOp.Invoke(Vector128.Load(x + j) - vmax);
-            Vector128.Store(e, y + j);
-            vsum += e;
-        }
-        var sum = Vector128.Sum(vsum + vsum1);
-        for (; j < n; j++)
-        {
-            var e = MathF.Exp(x[j] - max);
-            y[j] = e;
-            sum += e;
-        }
-        var inv = 1f / sum;
-        var vinv = Vector128.Create(inv);
-        for (j = 0; j + w <= n; j += w)
-            Vector128.Store(Vector128.Load(y + j) * vinv, y + j);
-        for (; j < n; j++)
-            y[j] *= inv;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void LogForward128(float* x, float* y, int n)
-    {
-        var w = Vector128<float>.Count;
-        var max = Max128(x, n);
-        var vmax = Vector128.Create(max);
-        var vsum = Vector128<float>.Zero;
-        var vsum1 = Vector128<float>.Zero;
-        var j = 0;
-        for (; j + 2 * w <= n; j += 2 * w)
-        {
-            vsum += ExpOp.Invoke(Vector128.Load(x + j) - vmax);
-            vsum1 += ExpOp.Invoke(Vector128.Load(x + j + w) - vmax);
-        }
-        for (; j + w <= n; j += w)
-            vsum += ExpOp.Invoke(Vector128.Load(x + j) - vmax);
-        var sum = Vector128.Sum(vsum + vsum1);
-        for (; j < n; j++)
-            sum += MathF.Exp(x[j] - max);
-        var logSum = MathF.Log(sum);
-        var vlog = Vector128.Create(logSum);
-        for (j = 0; j + w <= n; j += w)
-            Vector128.Store(Vector128.Load(x + j) - vmax - vlog, y + j);
-        for (; j < n; j++)
-            y[j] = x[j] - max - logSum;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Backward128(float* x, float* dy, float* y, int n)
-    {
-        var w = Vector128<float>.Count;
-        var vdot = Vector128<float>.Zero;
-        var j = 0;
-        for (; j + w <= n; j += w)
-            vdot = Vector128.FusedMultiplyAdd(Vector128.Load(dy + j), Vector128.Load(x + j), vdot);
-        var dot = Vector128.Sum(vdot);
-        for (; j < n; j++)
-            dot = MathF.FusedMultiplyAdd(dy[j], x[j], dot);
-        var vd = Vector128.Create(dot);
-        for (j = 0; j + w <= n; j += w)
-            Vector128.Store(Vector128.Load(x + j) * (Vector128.Load(dy + j) - vd), y + j);
-        for (; j < n; j++)
-            y[j] = x[j] * (dy[j] - dot);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void LogBackward128(float* x, float* dy, float* y, int n)
-    {
-        var w = Vector128<float>.Count;
-        var vsum = Vector128<float>.Zero;
-        var j = 0;
-        for (; j + w <= n; j += w)
-            vsum += Vector128.Load(dy + j);
-        var sum = Vector128.Sum(vsum);
-        for (; j < n; j++)
-            sum += dy[j];
-        var vs = Vector128.Create(sum);
-        for (j = 0; j + w <= n; j += w)
-            Vector128.Store(Vector128.Load(dy + j) - ExpOp.Invoke(Vector128.Load(x + j)) * vs, y + j);
-        for (; j < n; j++)
-            y[j] = dy[j] - MathF.Exp(x[j]) * sum;
+            y[j] = dy[j] - ScalarOps.Exp(x[j]) * sum;
     }
 
     private struct State

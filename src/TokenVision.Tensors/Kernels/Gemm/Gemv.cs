@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using TokenVision.Tensors.Kernels.Fused;
+using TokenVision.Tensors.Kernels.Simd;
 using TokenVision.Tensors.Threading;
 
 namespace TokenVision.Tensors.Kernels.Gemm;
@@ -75,15 +76,9 @@ internal static unsafe class Gemv
         var xs = s->Dot ? 1 : s->XStride;
         switch (s->Isa)
         {
-            case IsaLevel.Avx512:
-                if (s->Dot) Dot512(x, s->Mat + (nint)j0 * s->Ld, s->Ld, k, acc, n); else Axpy512(x, xs, s->Mat + j0, s->Ld, k, acc, n);
-                break;
-            case IsaLevel.Avx2:
-                if (s->Dot) Dot256(x, s->Mat + (nint)j0 * s->Ld, s->Ld, k, acc, n); else Axpy256(x, xs, s->Mat + j0, s->Ld, k, acc, n);
-                break;
-            default:
-                if (s->Dot) Dot128(x, s->Mat + (nint)j0 * s->Ld, s->Ld, k, acc, n); else Axpy128(x, xs, s->Mat + j0, s->Ld, k, acc, n);
-                break;
+            case IsaLevel.Avx512: Product<Simd512Ops, Vector512<float>>(s, x, xs, j0, k, acc, n); break;
+            case IsaLevel.Avx2: Product<Simd256Ops, Vector256<float>>(s, x, xs, j0, k, acc, n); break;
+            default: Product<Simd128Ops, Vector128<float>>(s, x, xs, j0, k, acc, n); break;
         }
         // Epilogue: the same arithmetic as the micro-kernels' stores.
         for (var j = 0; j < n; j++)
@@ -109,39 +104,51 @@ internal static unsafe class Gemv
             s->Out[(nint)(j0 + j) * s->OutStride] = acc[j];
     }
 
+    private static void Product<TOps, TVec>(State* s, float* x, nint xs, int j0, int k, float* acc, int n)
+        where TOps : struct, ISimdOps<TVec>
+        where TVec : unmanaged
+    {
+        if (s->Dot)
+            Dot<TOps, TVec>(x, s->Mat + (nint)j0 * s->Ld, s->Ld, k, acc, n);
+        else
+            Axpy<TOps, TVec>(x, xs, s->Mat + j0, s->Ld, k, acc, n);
+    }
+
     // acc[j] = sum over p of x[p * xs] mat[p * ld + j], j < n, accumulated in depth order with FMAs.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Axpy512(float* x, nint xs, float* mat, nint ld, int k, float* acc, int n)
+    private static void Axpy<TOps, TVec>(float* x, nint xs, float* mat, nint ld, int k, float* acc, int n)
+        where TOps : struct, ISimdOps<TVec>
+        where TVec : unmanaged
     {
-        var w = Vector512<float>.Count;
+        var w = TOps.Count;
         var j = 0;
         for (; j + 4 * w <= n; j += 4 * w)
         {
-            var a0 = Vector512<float>.Zero;
-            var a1 = Vector512<float>.Zero;
-            var a2 = Vector512<float>.Zero;
-            var a3 = Vector512<float>.Zero;
+            var a0 = TOps.Zero;
+            var a1 = TOps.Zero;
+            var a2 = TOps.Zero;
+            var a3 = TOps.Zero;
             var m = mat + j;
             for (var q = 0; q < k; q++, m += ld)
             {
-                var xv = Vector512.Create(x[q * xs]);
-                a0 = Vector512.FusedMultiplyAdd(xv, Vector512.Load(m), a0);
-                a1 = Vector512.FusedMultiplyAdd(xv, Vector512.Load(m + w), a1);
-                a2 = Vector512.FusedMultiplyAdd(xv, Vector512.Load(m + 2 * w), a2);
-                a3 = Vector512.FusedMultiplyAdd(xv, Vector512.Load(m + 3 * w), a3);
+                var xv = TOps.Create(x[q * xs]);
+                a0 = TOps.MultiplyAdd(xv, TOps.Load(m), a0);
+                a1 = TOps.MultiplyAdd(xv, TOps.Load(m + w), a1);
+                a2 = TOps.MultiplyAdd(xv, TOps.Load(m + 2 * w), a2);
+                a3 = TOps.MultiplyAdd(xv, TOps.Load(m + 3 * w), a3);
             }
-            Vector512.Store(a0, acc + j);
-            Vector512.Store(a1, acc + j + w);
-            Vector512.Store(a2, acc + j + 2 * w);
-            Vector512.Store(a3, acc + j + 3 * w);
+            TOps.Store(acc + j, a0);
+            TOps.Store(acc + j + w, a1);
+            TOps.Store(acc + j + 2 * w, a2);
+            TOps.Store(acc + j + 3 * w, a3);
         }
         for (; j + w <= n; j += w)
         {
-            var a0 = Vector512<float>.Zero;
+            var a0 = TOps.Zero;
             var m = mat + j;
             for (var q = 0; q < k; q++, m += ld)
-                a0 = Vector512.FusedMultiplyAdd(Vector512.Create(x[q * xs]), Vector512.Load(m), a0);
-            Vector512.Store(a0, acc + j);
+                a0 = TOps.MultiplyAdd(TOps.Create(x[q * xs]), TOps.Load(m), a0);
+            TOps.Store(acc + j, a0);
         }
         for (; j < n; j++)
         {
@@ -154,9 +161,11 @@ internal static unsafe class Gemv
 
     // acc[j] = dot(x, mat[j * ld, ...]) over k, four outputs at a time.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Dot512(float* x, float* mat, nint ld, int k, float* acc, int n)
+    private static void Dot<TOps, TVec>(float* x, float* mat, nint ld, int k, float* acc, int n)
+        where TOps : struct, ISimdOps<TVec>
+        where TVec : unmanaged
     {
-        var w = Vector512<float>.Count;
+        var w = TOps.Count;
         var j = 0;
         for (; j + 4 <= n; j += 4)
         {
@@ -164,23 +173,23 @@ internal static unsafe class Gemv
             var r1 = r0 + ld;
             var r2 = r1 + ld;
             var r3 = r2 + ld;
-            var a0 = Vector512<float>.Zero;
-            var a1 = Vector512<float>.Zero;
-            var a2 = Vector512<float>.Zero;
-            var a3 = Vector512<float>.Zero;
+            var a0 = TOps.Zero;
+            var a1 = TOps.Zero;
+            var a2 = TOps.Zero;
+            var a3 = TOps.Zero;
             var q = 0;
             for (; q + w <= k; q += w)
             {
-                var xv = Vector512.Load(x + q);
-                a0 = Vector512.FusedMultiplyAdd(xv, Vector512.Load(r0 + q), a0);
-                a1 = Vector512.FusedMultiplyAdd(xv, Vector512.Load(r1 + q), a1);
-                a2 = Vector512.FusedMultiplyAdd(xv, Vector512.Load(r2 + q), a2);
-                a3 = Vector512.FusedMultiplyAdd(xv, Vector512.Load(r3 + q), a3);
+                var xv = TOps.Load(x + q);
+                a0 = TOps.MultiplyAdd(xv, TOps.Load(r0 + q), a0);
+                a1 = TOps.MultiplyAdd(xv, TOps.Load(r1 + q), a1);
+                a2 = TOps.MultiplyAdd(xv, TOps.Load(r2 + q), a2);
+                a3 = TOps.MultiplyAdd(xv, TOps.Load(r3 + q), a3);
             }
-            var s0 = Vector512.Sum(a0);
-            var s1 = Vector512.Sum(a1);
-            var s2 = Vector512.Sum(a2);
-            var s3 = Vector512.Sum(a3);
+            var s0 = TOps.SumAcross(a0);
+            var s1 = TOps.SumAcross(a1);
+            var s2 = TOps.SumAcross(a2);
+            var s3 = TOps.SumAcross(a3);
             for (; q < k; q++)
             {
                 s0 = MathF.FusedMultiplyAdd(x[q], r0[q], s0);
@@ -196,209 +205,11 @@ internal static unsafe class Gemv
         for (; j < n; j++)
         {
             var r = mat + j * ld;
-            var a = Vector512<float>.Zero;
+            var a = TOps.Zero;
             var q = 0;
             for (; q + w <= k; q += w)
-                a = Vector512.FusedMultiplyAdd(Vector512.Load(x + q), Vector512.Load(r + q), a);
-            var s = Vector512.Sum(a);
-            for (; q < k; q++)
-                s = MathF.FusedMultiplyAdd(x[q], r[q], s);
-            acc[j] = s;
-        }
-    }
-
-
-    // acc[j] = sum over p of x[p * xs] mat[p * ld + j], j < n, accumulated in depth order with FMAs.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Axpy256(float* x, nint xs, float* mat, nint ld, int k, float* acc, int n)
-    {
-        var w = Vector256<float>.Count;
-        var j = 0;
-        for (; j + 4 * w <= n; j += 4 * w)
-        {
-            var a0 = Vector256<float>.Zero;
-            var a1 = Vector256<float>.Zero;
-            var a2 = Vector256<float>.Zero;
-            var a3 = Vector256<float>.Zero;
-            var m = mat + j;
-            for (var q = 0; q < k; q++, m += ld)
-            {
-                var xv = Vector256.Create(x[q * xs]);
-                a0 = Vector256.FusedMultiplyAdd(xv, Vector256.Load(m), a0);
-                a1 = Vector256.FusedMultiplyAdd(xv, Vector256.Load(m + w), a1);
-                a2 = Vector256.FusedMultiplyAdd(xv, Vector256.Load(m + 2 * w), a2);
-                a3 = Vector256.FusedMultiplyAdd(xv, Vector256.Load(m + 3 * w), a3);
-            }
-            Vector256.Store(a0, acc + j);
-            Vector256.Store(a1, acc + j + w);
-            Vector256.Store(a2, acc + j + 2 * w);
-            Vector256.Store(a3, acc + j + 3 * w);
-        }
-        for (; j + w <= n; j += w)
-        {
-            var a0 = Vector256<float>.Zero;
-            var m = mat + j;
-            for (var q = 0; q < k; q++, m += ld)
-                a0 = Vector256.FusedMultiplyAdd(Vector256.Create(x[q * xs]), Vector256.Load(m), a0);
-            Vector256.Store(a0, acc + j);
-        }
-        for (; j < n; j++)
-        {
-            var a = 0f;
-            for (var q = 0; q < k; q++)
-                a = MathF.FusedMultiplyAdd(x[q * xs], mat[q * ld + j], a);
-            acc[j] = a;
-        }
-    }
-
-    // acc[j] = dot(x, mat[j * ld, ...]) over k, four outputs at a time.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Dot256(float* x, float* mat, nint ld, int k, float* acc, int n)
-    {
-        var w = Vector256<float>.Count;
-        var j = 0;
-        for (; j + 4 <= n; j += 4)
-        {
-            var r0 = mat + j * ld;
-            var r1 = r0 + ld;
-            var r2 = r1 + ld;
-            var r3 = r2 + ld;
-            var a0 = Vector256<float>.Zero;
-            var a1 = Vector256<float>.Zero;
-            var a2 = Vector256<float>.Zero;
-            var a3 = Vector256<float>.Zero;
-            var q = 0;
-            for (; q + w <= k; q += w)
-            {
-                var xv = Vector256.Load(x + q);
-                a0 = Vector256.FusedMultiplyAdd(xv, Vector256.Load(r0 + q), a0);
-                a1 = Vector256.FusedMultiplyAdd(xv, Vector256.Load(r1 + q), a1);
-                a2 = Vector256.FusedMultiplyAdd(xv, Vector256.Load(r2 + q), a2);
-                a3 = Vector256.FusedMultiplyAdd(xv, Vector256.Load(r3 + q), a3);
-            }
-            var s0 = Vector256.Sum(a0);
-            var s1 = Vector256.Sum(a1);
-            var s2 = Vector256.Sum(a2);
-            var s3 = Vector256.Sum(a3);
-            for (; q < k; q++)
-            {
-                s0 = MathF.FusedMultiplyAdd(x[q], r0[q], s0);
-                s1 = MathF.FusedMultiplyAdd(x[q], r1[q], s1);
-                s2 = MathF.FusedMultiplyAdd(x[q], r2[q], s2);
-                s3 = MathF.FusedMultiplyAdd(x[q], r3[q], s3);
-            }
-            acc[j] = s0;
-            acc[j + 1] = s1;
-            acc[j + 2] = s2;
-            acc[j + 3] = s3;
-        }
-        for (; j < n; j++)
-        {
-            var r = mat + j * ld;
-            var a = Vector256<float>.Zero;
-            var q = 0;
-            for (; q + w <= k; q += w)
-                a = Vector256.FusedMultiplyAdd(Vector256.Load(x + q), Vector256.Load(r + q), a);
-            var s = Vector256.Sum(a);
-            for (; q < k; q++)
-                s = MathF.FusedMultiplyAdd(x[q], r[q], s);
-            acc[j] = s;
-        }
-    }
-
-
-    // acc[j] = sum over p of x[p * xs] mat[p * ld + j], j < n, accumulated in depth order with FMAs.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Axpy128(float* x, nint xs, float* mat, nint ld, int k, float* acc, int n)
-    {
-        var w = Vector128<float>.Count;
-        var j = 0;
-        for (; j + 4 * w <= n; j += 4 * w)
-        {
-            var a0 = Vector128<float>.Zero;
-            var a1 = Vector128<float>.Zero;
-            var a2 = Vector128<float>.Zero;
-            var a3 = Vector128<float>.Zero;
-            var m = mat + j;
-            for (var q = 0; q < k; q++, m += ld)
-            {
-                var xv = Vector128.Create(x[q * xs]);
-                a0 = Vector128.FusedMultiplyAdd(xv, Vector128.Load(m), a0);
-                a1 = Vector128.FusedMultiplyAdd(xv, Vector128.Load(m + w), a1);
-                a2 = Vector128.FusedMultiplyAdd(xv, Vector128.Load(m + 2 * w), a2);
-                a3 = Vector128.FusedMultiplyAdd(xv, Vector128.Load(m + 3 * w), a3);
-            }
-            Vector128.Store(a0, acc + j);
-            Vector128.Store(a1, acc + j + w);
-            Vector128.Store(a2, acc + j + 2 * w);
-            Vector128.Store(a3, acc + j + 3 * w);
-        }
-        for (; j + w <= n; j += w)
-        {
-            var a0 = Vector128<float>.Zero;
-            var m = mat + j;
-            for (var q = 0; q < k; q++, m += ld)
-                a0 = Vector128.FusedMultiplyAdd(Vector128.Create(x[q * xs]), Vector128.Load(m), a0);
-            Vector128.Store(a0, acc + j);
-        }
-        for (; j < n; j++)
-        {
-            var a = 0f;
-            for (var q = 0; q < k; q++)
-                a = MathF.FusedMultiplyAdd(x[q * xs], mat[q * ld + j], a);
-            acc[j] = a;
-        }
-    }
-
-    // acc[j] = dot(x, mat[j * ld, ...]) over k, four outputs at a time.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Dot128(float* x, float* mat, nint ld, int k, float* acc, int n)
-    {
-        var w = Vector128<float>.Count;
-        var j = 0;
-        for (; j + 4 <= n; j += 4)
-        {
-            var r0 = mat + j * ld;
-            var r1 = r0 + ld;
-            var r2 = r1 + ld;
-            var r3 = r2 + ld;
-            var a0 = Vector128<float>.Zero;
-            var a1 = Vector128<float>.Zero;
-            var a2 = Vector128<float>.Zero;
-            var a3 = Vector128<float>.Zero;
-            var q = 0;
-            for (; q + w <= k; q += w)
-            {
-                var xv = Vector128.Load(x + q);
-                a0 = Vector128.FusedMultiplyAdd(xv, Vector128.Load(r0 + q), a0);
-                a1 = Vector128.FusedMultiplyAdd(xv, Vector128.Load(r1 + q), a1);
-                a2 = Vector128.FusedMultiplyAdd(xv, Vector128.Load(r2 + q), a2);
-                a3 = Vector128.FusedMultiplyAdd(xv, Vector128.Load(r3 + q), a3);
-            }
-            var s0 = Vector128.Sum(a0);
-            var s1 = Vector128.Sum(a1);
-            var s2 = Vector128.Sum(a2);
-            var s3 = Vector128.Sum(a3);
-            for (; q < k; q++)
-            {
-                s0 = MathF.FusedMultiplyAdd(x[q], r0[q], s0);
-                s1 = MathF.FusedMultiplyAdd(x[q], r1[q], s1);
-                s2 = MathF.FusedMultiplyAdd(x[q], r2[q], s2);
-                s3 = MathF.FusedMultiplyAdd(x[q], r3[q], s3);
-            }
-            acc[j] = s0;
-            acc[j + 1] = s1;
-            acc[j + 2] = s2;
-            acc[j + 3] = s3;
-        }
-        for (; j < n; j++)
-        {
-            var r = mat + j * ld;
-            var a = Vector128<float>.Zero;
-            var q = 0;
-            for (; q + w <= k; q += w)
-                a = Vector128.FusedMultiplyAdd(Vector128.Load(x + q), Vector128.Load(r + q), a);
-            var s = Vector128.Sum(a);
+                a = TOps.MultiplyAdd(TOps.Load(x + q), TOps.Load(r + q), a);
+            var s = TOps.SumAcross(a);
             for (; q < k; q++)
                 s = MathF.FusedMultiplyAdd(x[q], r[q], s);
             acc[j] = s;

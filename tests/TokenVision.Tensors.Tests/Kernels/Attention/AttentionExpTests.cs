@@ -1,5 +1,6 @@
 using System.Runtime.Intrinsics;
 using TokenVision.Tensors.Kernels.Attention;
+using TokenVision.Tensors.Kernels.Simd;
 using Xunit;
 
 namespace TokenVision.Tensors.Tests.Kernels.Attention;

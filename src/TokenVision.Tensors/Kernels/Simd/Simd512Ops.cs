@@ -1,8 +1,9 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using TokenVision.Tensors.Kernels.Fused;
 
-namespace TokenVision.Tensors.Kernels.Attention;
+namespace TokenVision.Tensors.Kernels.Simd;
 
 /// <summary><see cref="ISimdOps{TVec}"/> on 512-bit AVX-512 registers (16 floats; 6 × 4 register tiles).</summary>
 internal readonly unsafe struct Simd512Ops : ISimdOps<Vector512<float>>
@@ -62,11 +63,15 @@ internal readonly unsafe struct Simd512Ops : ISimdOps<Vector512<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Exp(Vector512<float> x)
     {
-        // Fused.ExpOp.InvokeBounded is exact on [−87, 0]; lanes below the floor (−∞ for masked keys included, where it
+        // ExpOp.InvokeBounded is exact on [−87, 0]; lanes below the floor (−∞ for masked keys included, where it
         // gives NaN) are replaced by exactly 0, so no denormal reaches the accumulators. NaN is not below: it stays NaN.
-        var y = Fused.ExpOp.InvokeBounded(x);
+        var y = ExpOp.InvokeBounded(x);
         return Vector512.ConditionalSelect(Vector512.LessThan(x, Vector512.Create(ScalarOps.ExpFloor)), Vector512<float>.Zero, y);
     }
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> ExpNonPositive(Vector512<float> x) => ExpOp.InvokeNonPositive(x);
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

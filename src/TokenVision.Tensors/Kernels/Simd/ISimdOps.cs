@@ -1,7 +1,10 @@
-namespace TokenVision.Tensors.Kernels.Attention;
+using TokenVision.Tensors.Kernels.Fused;
+
+namespace TokenVision.Tensors.Kernels.Simd;
 
 /// <summary>
-/// The vector operations the attention kernels are written against, implemented once per <see cref="IsaLevel"/>
+/// The vector operations the row kernels (attention, softmax, layer norm, matrix-vector products) are written
+/// against, implemented once per <see cref="IsaLevel"/>
 /// (<see cref="Simd512Ops"/>, <see cref="Simd256Ops"/>, <see cref="Simd128Ops"/>, <see cref="ScalarOps"/>).
 /// Kernels are generic over an implementing struct, so the JIT compiles one specialised copy per level.
 /// </summary>
@@ -12,7 +15,7 @@ internal unsafe interface ISimdOps<TVec>
     /// <summary>Lanes per register.</summary>
     static abstract int Count { get; }
 
-    /// <summary>Registers per row of the widest register tile (6 rows × this many vectors of accumulators).</summary>
+    /// <summary>Registers per row of the widest attention register tile (6 rows × this many vectors of accumulators).</summary>
     static abstract int TileColumns { get; }
 
     /// <summary>All lanes zero.</summary>
@@ -50,10 +53,16 @@ internal unsafe interface ISimdOps<TVec>
 
     /// <summary>
     /// e^x lane-wise for x ≤ 0 (the softmax exponentiates scores minus their row maximum): the shared
-    /// <see cref="Fused.ExpOp"/> (vector forms about 1 ulp, scalar <see cref="MathF.Exp"/>), exactly 0 below
+    /// <see cref="ExpOp"/> (vector forms about 1 ulp, scalar <see cref="MathF.Exp"/>), exactly 0 below
     /// <see cref="ScalarOps.ExpFloor"/> and for −∞; NaN stays NaN.
     /// </summary>
     static abstract TVec Exp(TVec x);
+
+    /// <summary>
+    /// e^x lane-wise for x ≤ 0 without NaN propagation (callers check for NaN themselves): one polynomial term and
+    /// one rounding step fewer than <see cref="Exp"/>, about 1 ulp, exactly 0 below about −87.7.
+    /// </summary>
+    static abstract TVec ExpNonPositive(TVec x);
 
     /// <summary>Sets to −∞ the lanes whose byte in <paramref name="keep"/> (<see cref="Count"/> bytes) is zero.</summary>
     static abstract TVec MaskBytes(TVec x, byte* keep);

@@ -1,8 +1,9 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using TokenVision.Tensors.Kernels.Fused;
 
-namespace TokenVision.Tensors.Kernels.Attention;
+namespace TokenVision.Tensors.Kernels.Simd;
 
 /// <summary><see cref="ISimdOps{TVec}"/> on 256-bit AVX2 + FMA registers (8 floats; 6 × 2 register tiles).</summary>
 internal readonly unsafe struct Simd256Ops : ISimdOps<Vector256<float>>
@@ -62,11 +63,15 @@ internal readonly unsafe struct Simd256Ops : ISimdOps<Vector256<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Exp(Vector256<float> x)
     {
-        // Fused.ExpOp.InvokeBounded is exact on [−87, 0]; lanes below the floor (−∞ for masked keys included, where it
+        // ExpOp.InvokeBounded is exact on [−87, 0]; lanes below the floor (−∞ for masked keys included, where it
         // gives NaN) are replaced by exactly 0, so no denormal reaches the accumulators. NaN is not below: it stays NaN.
-        var y = Fused.ExpOp.InvokeBounded(x);
+        var y = ExpOp.InvokeBounded(x);
         return Vector256.ConditionalSelect(Vector256.LessThan(x, Vector256.Create(ScalarOps.ExpFloor)), Vector256<float>.Zero, y);
     }
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> ExpNonPositive(Vector256<float> x) => ExpOp.InvokeNonPositive(x);
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

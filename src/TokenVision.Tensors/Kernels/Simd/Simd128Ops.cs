@@ -1,7 +1,8 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using TokenVision.Tensors.Kernels.Fused;
 
-namespace TokenVision.Tensors.Kernels.Attention;
+namespace TokenVision.Tensors.Kernels.Simd;
 
 /// <summary><see cref="ISimdOps{TVec}"/> on portable 128-bit registers (4 floats; 6 × 2 register tiles).</summary>
 internal readonly unsafe struct Simd128Ops : ISimdOps<Vector128<float>>
@@ -69,11 +70,15 @@ internal readonly unsafe struct Simd128Ops : ISimdOps<Vector128<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Exp(Vector128<float> x)
     {
-        // Fused.ExpOp.InvokeBounded is exact on [−87, 0]; lanes below the floor (−∞ for masked keys included, where it
+        // ExpOp.InvokeBounded is exact on [−87, 0]; lanes below the floor (−∞ for masked keys included, where it
         // gives NaN) are replaced by exactly 0, so no denormal reaches the accumulators. NaN is not below: it stays NaN.
-        var y = Fused.ExpOp.InvokeBounded(x);
+        var y = ExpOp.InvokeBounded(x);
         return Vector128.ConditionalSelect(Vector128.LessThan(x, Vector128.Create(ScalarOps.ExpFloor)), Vector128<float>.Zero, y);
     }
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> ExpNonPositive(Vector128<float> x) => ExpOp.InvokeNonPositive(x);
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
+using TokenVision.Tensors.Kernels.Fused;
 
-namespace TokenVision.Tensors.Kernels.Attention;
+namespace TokenVision.Tensors.Kernels.Simd;
 
 /// <summary><see cref="ISimdOps{TVec}"/> on single floats: the scalar path, same tiling as the vector paths.</summary>
 internal readonly unsafe struct ScalarOps : ISimdOps<float>
@@ -56,13 +57,17 @@ internal readonly unsafe struct ScalarOps : ISimdOps<float>
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Exp(float x) => x < ExpFloor ? 0f : Fused.ExpOp.Invoke(x);
+    public static float Exp(float x) => x < ExpFloor ? 0f : ExpOp.Invoke(x);
 
     /// <summary>
     /// Below this every <see cref="ISimdOps{TVec}.Exp"/> gives exactly 0 (e^−87 ≈ 1.6e−38 is the smallest normal
     /// result), so masked scores (−∞) give weight 0 and no denormal reaches the accumulators.
     /// </summary>
     public const float ExpFloor = -87f;
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float ExpNonPositive(float x) => ExpOp.InvokeClamped(x);
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
