@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+using TokenVision.Tensors.Kernels.Simd;
 using TokenVision.Tensors.Threading;
 
 namespace TokenVision.Tensors.Kernels.Gemm;
@@ -154,10 +156,10 @@ internal static unsafe class Sgemm
                 Run<GemmKernelAvx512>(p, threads, isa);
                 break;
             case IsaLevel.Avx2:
-                Run<GemmKernelAvx2>(p, threads, isa);
+                Run<GemmKernel6x2<Simd256Ops, Vector256<float>>>(p, threads, isa);
                 break;
             case IsaLevel.Vector128:
-                Run<GemmKernelVector128>(p, threads, isa);
+                Run<GemmKernel6x2<Simd128Ops, Vector128<float>>>(p, threads, isa);
                 break;
             default:
                 RunReference(p, threads);

@@ -1,6 +1,8 @@
+using System.Runtime.Intrinsics;
 using TokenVision.Tensors.Kernels;
 using TokenVision.Tensors.Kernels.Fused;
 using TokenVision.Tensors.Kernels.Gemm;
+using TokenVision.Tensors.Kernels.Simd;
 using TokenVision.Tensors.Threading;
 using Xunit;
 
@@ -263,8 +265,8 @@ public sealed unsafe class SgemmTests
     private static (int Mr, int Nr) TileOf(IsaLevel level) => level switch
     {
         IsaLevel.Avx512 => (GemmKernelAvx512.Mr, GemmKernelAvx512.Nr),
-        IsaLevel.Avx2 => (GemmKernelAvx2.Mr, GemmKernelAvx2.Nr),
-        _ => (GemmKernelVector128.Mr, GemmKernelVector128.Nr),
+        IsaLevel.Avx2 => (GemmKernel6x2<Simd256Ops, Vector256<float>>.Mr, GemmKernel6x2<Simd256Ops, Vector256<float>>.Nr),
+        _ => (GemmKernel6x2<Simd128Ops, Vector128<float>>.Mr, GemmKernel6x2<Simd128Ops, Vector128<float>>.Nr),
     };
 
     private static void AssertClose(GemmTestCase t, float[] got, float[] expected, float alpha, float beta)
