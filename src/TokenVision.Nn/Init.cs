@@ -18,6 +18,23 @@ public static class Init
         t.TruncNormal_(mean, std, a, b, g);
     }
 
+    /// <summary>
+    /// timm's transformer init: every <see cref="Linear"/> below <paramref name="root"/> (in module order) gets a
+    /// truncated-normal weight (<see cref="TruncNormal"/> with these bounds) and a zero bias.
+    /// </summary>
+    public static void TruncNormalLinears(Module root, Generator g, float std = 0.02f, float a = -2f, float b = 2f)
+    {
+        foreach (var (_, m) in root.NamedModules())
+        {
+            if (m is Linear linear)
+            {
+                TruncNormal(linear.Weight, g, std, a: a, b: b);
+                if (linear.Bias is not null)
+                    Zeros(linear.Bias);
+            }
+        }
+    }
+
     /// <summary>Normal samples.</summary>
     public static void Normal(Tensor t, Generator g, float mean = 0f, float std = 1f)
     {

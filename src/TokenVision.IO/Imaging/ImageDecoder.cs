@@ -7,18 +7,21 @@ namespace TokenVision.IO.Imaging;
 public static class ImageDecoder
 {
     /// <summary>Decodes the file at <paramref name="path"/>; failures are <see cref="ImageDecodeException"/> naming the file.</summary>
-    public static Image Decode(string path, DecodeOptions? options = null)
+    public static Image Decode(string path, DecodeOptions? options = null) =>
+        Decode(ReadFile(path), (options ?? DecodeOptions.Default) with { SourceName = path });
+
+    /// <summary>The bytes of an image file; a file that cannot be read is an <see cref="ImageDecodeException"/> naming it.</summary>
+    internal static byte[] ReadFile(string path)
     {
-        byte[] data;
+        ArgumentNullException.ThrowIfNull(path);
         try
         {
-            data = File.ReadAllBytes(path);
+            return File.ReadAllBytes(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new ImageDecodeException(path, $"cannot read the file: {e.Message}", e);
         }
-        return Decode(data, (options ?? DecodeOptions.Default) with { SourceName = path });
     }
 
     /// <summary>Decodes encoded bytes; <see cref="DecodeOptions.SourceName"/> names the input in errors.</summary>

@@ -29,20 +29,8 @@ public static class PngDecoder
 
     /// <summary>Decodes the PNG file at <paramref name="path"/>; error messages name the path.</summary>
     /// <exception cref="ImageDecodeException">The file cannot be read or is not a valid PNG within the limits of <paramref name="options"/>.</exception>
-    public static Image Decode(string path, DecodeOptions? options = null)
-    {
-        ArgumentNullException.ThrowIfNull(path);
-        byte[] data;
-        try
-        {
-            data = File.ReadAllBytes(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new ImageDecodeException(path, $"cannot read the file: {e.Message}", e);
-        }
-        return Decode(data, (options ?? DecodeOptions.Default) with { SourceName = path });
-    }
+    public static Image Decode(string path, DecodeOptions? options = null) =>
+        Decode(ImageDecoder.ReadFile(path), (options ?? DecodeOptions.Default) with { SourceName = path });
 
     /// <summary>Decodes a whole PNG file held in <paramref name="data"/>; errors name <see cref="DecodeOptions.SourceName"/>.</summary>
     /// <exception cref="ImageDecodeException">The data is not a valid PNG within the limits of <paramref name="options"/>.</exception>

@@ -24,21 +24,16 @@ public sealed class SafetensorsReader : ITensorSource
     private const string MetadataKey = "__metadata__";
 
     private readonly MappedFile _file;
-    private readonly TensorEntry[] _entries;
     private readonly long[] _dataOffsets;
-    private readonly Dictionary<string, int> _index;
+    private readonly TensorEntryIndex _index;
 
     private SafetensorsReader(MappedFile file, long headerLength, TensorEntry[] entries, long[] dataOffsets, IReadOnlyDictionary<string, string> metadata)
     {
         _file = file;
         HeaderLength = headerLength;
-        _entries = entries;
         _dataOffsets = dataOffsets;
         Metadata = metadata;
-        Names = Array.AsReadOnly(entries.Select(static e => e.Name).ToArray());
-        _index = new Dictionary<string, int>(entries.Length, StringComparer.Ordinal);
-        for (var i = 0; i < entries.Length; i++)
-            _index.Add(entries[i].Name, i);
+        _index = new TensorEntryIndex(entries);
     }
 
     /// <inheritdoc />
@@ -54,10 +49,10 @@ public sealed class SafetensorsReader : ITensorSource
     public long DataRegionOffset => 8 + HeaderLength;
 
     /// <inheritdoc />
-    public IReadOnlyList<string> Names { get; }
+    public IReadOnlyList<string> Names => _index.Names;
 
     /// <inheritdoc />
-    public IReadOnlyList<TensorEntry> Entries => _entries;
+    public IReadOnlyList<TensorEntry> Entries => _index.Entries;
 
     /// <summary>Opens and validates <paramref name="path"/>; the reader owns the mapping until disposed.</summary>
     /// <exception cref="WeightFormatException">The file is truncated or its header is invalid; the message names the file and key.</exception>
@@ -77,19 +72,10 @@ public sealed class SafetensorsReader : ITensorSource
     }
 
     /// <inheritdoc />
-    public bool Contains(string name) => _index.ContainsKey(name);
+    public bool Contains(string name) => _index.Contains(name);
 
     /// <inheritdoc />
-    public bool TryGetEntry(string name, [MaybeNullWhen(false)] out TensorEntry entry)
-    {
-        if (_index.TryGetValue(name, out var i))
-        {
-            entry = _entries[i];
-            return true;
-        }
-        entry = null;
-        return false;
-    }
+    public bool TryGetEntry(string name, [MaybeNullWhen(false)] out TensorEntry entry) => _index.TryGetEntry(name, out entry);
 
     /// <inheritdoc />
     public TensorEntry GetEntry(string name) => TryGetEntry(name, out var entry) ? entry : throw TensorReads.Missing(FilePath, name);
@@ -101,7 +87,7 @@ public sealed class SafetensorsReader : ITensorSource
     public ReadOnlySpan<byte> GetBytes(string name)
     {
         var i = IndexOf(name);
-        var length = TensorReads.SpanLength(FilePath, _entries[i]);
+        var length = TensorReads.SpanLength(FilePath, _index[i]);
         return _file.Span(DataRegionOffset + _dataOffsets[i], length);
     }
 
@@ -122,7 +108,7 @@ public sealed class SafetensorsReader : ITensorSource
     {
         var i = IndexOf(name);
         var offset = DataRegionOffset + _dataOffsets[i];
-        view = new MappedTensorView(_file.Address(offset), offset, _entries[i].ByteLength);
+        view = new MappedTensorView(_file.Address(offset), offset, _index[i].ByteLength);
         return true;
     }
 
@@ -130,7 +116,7 @@ public sealed class SafetensorsReader : ITensorSource
     public bool TryGetFloat32Memory(string name, out ReadOnlyMemory<float> memory)
     {
         var i = IndexOf(name);
-        var entry = _entries[i];
+        var entry = _index[i];
         var offset = DataRegionOffset + _dataOffsets[i];
         if (entry.DType != WeightDType.F32 || entry.ElementCount > int.MaxValue || (_file.Address(offset) & 3) != 0)
         {
@@ -144,7 +130,7 @@ public sealed class SafetensorsReader : ITensorSource
     /// <summary>Releases the mapping; spans and views taken from this reader become invalid.</summary>
     public void Dispose() => _file.Dispose();
 
-    private int IndexOf(string name) => _index.TryGetValue(name, out var i) ? i : throw TensorReads.Missing(FilePath, name);
+    private int IndexOf(string name) => _index.PositionOf(FilePath, name);
 
     private static (long HeaderLength, TensorEntry[] Entries, long[] Offsets, IReadOnlyDictionary<string, string> Metadata) ParseHeader(string path, MappedFile file)
     {

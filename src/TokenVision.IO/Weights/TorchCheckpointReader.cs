@@ -26,9 +26,8 @@ public sealed class TorchCheckpointReader : ITensorSource
 
     private readonly MappedFile _file;
     private readonly Dictionary<string, StorageSlot> _storages;
-    private readonly TensorEntry[] _entries;
     private readonly TorchTensorInfo[] _tensors;
-    private readonly Dictionary<string, int> _index;
+    private readonly TensorEntryIndex _index;
 
     private TorchCheckpointReader(MappedFile file, TorchCheckpointFormat format, object? root, Dictionary<string, StorageSlot> storages,
         string stateDictPath, List<(string Name, TorchTensorInfo Tensor)> tensors, IReadOnlyDictionary<string, object?> values)
@@ -40,11 +39,7 @@ public sealed class TorchCheckpointReader : ITensorSource
         StateDictPath = stateDictPath;
         Values = values;
         _tensors = tensors.Select(static t => t.Tensor).ToArray();
-        _entries = tensors.Select(static t => new TensorEntry(t.Name, t.Tensor.DType, t.Tensor.Shape, t.Tensor.ElementCount * t.Tensor.DType.ItemSize())).ToArray();
-        Names = Array.AsReadOnly(_entries.Select(static e => e.Name).ToArray());
-        _index = new Dictionary<string, int>(_entries.Length, StringComparer.Ordinal);
-        for (var i = 0; i < _entries.Length; i++)
-            _index.Add(_entries[i].Name, i);
+        _index = new TensorEntryIndex(tensors.Select(static t => new TensorEntry(t.Name, t.Tensor.DType, t.Tensor.Shape, t.Tensor.ElementCount * t.Tensor.DType.ItemSize())).ToArray());
     }
 
     /// <inheritdoc />
@@ -67,10 +62,10 @@ public sealed class TorchCheckpointReader : ITensorSource
     public IReadOnlyDictionary<string, object?> Values { get; }
 
     /// <inheritdoc />
-    public IReadOnlyList<string> Names { get; }
+    public IReadOnlyList<string> Names => _index.Names;
 
     /// <inheritdoc />
-    public IReadOnlyList<TensorEntry> Entries => _entries;
+    public IReadOnlyList<TensorEntry> Entries => _index.Entries;
 
     /// <summary>Opens and validates <paramref name="path"/>; the reader owns the file mapping until disposed.</summary>
     /// <param name="path">The checkpoint file.</param>
@@ -124,19 +119,10 @@ public sealed class TorchCheckpointReader : ITensorSource
     public TorchTensorInfo GetTensorInfo(string name) => _tensors[IndexOf(name)];
 
     /// <inheritdoc />
-    public bool Contains(string name) => _index.ContainsKey(name);
+    public bool Contains(string name) => _index.Contains(name);
 
     /// <inheritdoc />
-    public bool TryGetEntry(string name, [MaybeNullWhen(false)] out TensorEntry entry)
-    {
-        if (_index.TryGetValue(name, out var i))
-        {
-            entry = _entries[i];
-            return true;
-        }
-        entry = null;
-        return false;
-    }
+    public bool TryGetEntry(string name, [MaybeNullWhen(false)] out TensorEntry entry) => _index.TryGetEntry(name, out entry);
 
     /// <inheritdoc />
     public TensorEntry GetEntry(string name) => TryGetEntry(name, out var entry) ? entry : throw TensorReads.Missing(FilePath, name);
@@ -145,7 +131,7 @@ public sealed class TorchCheckpointReader : ITensorSource
     public ReadOnlySpan<byte> GetBytes(string name)
     {
         var i = IndexOf(name);
-        var entry = _entries[i];
+        var entry = _index[i];
         var tensor = _tensors[i];
         var length = TensorReads.SpanLength(FilePath, entry);
         if (length == 0)
@@ -188,8 +174,8 @@ public sealed class TorchCheckpointReader : ITensorSource
             return false;
         }
         // An empty tensor may carry any storage offset; point its (zero-length) view at the storage start.
-        var offset = slot.FileOffset + (_entries[i].ByteLength == 0 ? 0 : tensor.StorageOffset * tensor.DType.ItemSize());
-        view = new MappedTensorView(_file.Address(offset), offset, _entries[i].ByteLength);
+        var offset = slot.FileOffset + (_index[i].ByteLength == 0 ? 0 : tensor.StorageOffset * tensor.DType.ItemSize());
+        view = new MappedTensorView(_file.Address(offset), offset, _index[i].ByteLength);
         return true;
     }
 
@@ -221,7 +207,7 @@ public sealed class TorchCheckpointReader : ITensorSource
         _ => PickleMachine.Describe(key),
     };
 
-    private int IndexOf(string name) => _index.TryGetValue(name, out var i) ? i : throw TensorReads.Missing(FilePath, name);
+    private int IndexOf(string name) => _index.PositionOf(FilePath, name);
 
     private ReadOnlySpan<byte> StorageBytes(StorageSlot slot, long offset, long length)
     {

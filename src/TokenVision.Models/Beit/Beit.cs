@@ -109,15 +109,7 @@ public sealed class Beit : Module<Tensor, Tensor>, IImageClassifier, ICheckpoint
     {
         // timm: trunc_normal(.02) on every Linear with zero bias; LayerNorm 1/0; trunc_normal(.02) on pos_embed and
         // cls_token; q/v biases and relative position tables stay zero; the patch projection keeps PyTorch's init.
-        foreach (var (_, m) in NamedModules())
-        {
-            if (m is Linear lin)
-            {
-                Init.TruncNormal(lin.Weight, g);
-                if (lin.Bias is not null)
-                    Init.Zeros(lin.Bias);
-            }
-        }
+        Init.TruncNormalLinears(this, g);
         if (PosEmbed is not null)
             Init.TruncNormal(PosEmbed, g);
         Init.TruncNormal(ClsToken, g);

@@ -131,15 +131,7 @@ public sealed partial class MultiScaleVit : Module<Tensor, Tensor>, IImageClassi
             Init.TruncNormal(PosEmbed, g, std: 0.02f, a: -0.04f, b: 0.04f);
         if (ClsToken is not null)
             Init.TruncNormal(ClsToken, g, std: 0.02f, a: -0.04f, b: 0.04f);
-        foreach (var (_, m) in NamedModules())
-        {
-            if (m is Linear lin)
-            {
-                Init.TruncNormal(lin.Weight, g, std: 0.02f, a: -0.04f, b: 0.04f);
-                if (lin.Bias is not null)
-                    Init.Zeros(lin.Bias);
-            }
-        }
+        Init.TruncNormalLinears(this, g, std: 0.02f, a: -0.04f, b: 0.04f);
     }
 
     /// <summary>[B, C, H, W] → logits [B, classes].</summary>

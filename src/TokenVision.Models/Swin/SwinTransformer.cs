@@ -85,15 +85,7 @@ public sealed partial class SwinTransformer : Module<Tensor, Tensor>, IImageClas
     private void InitWeights(Generator g)
     {
         // timm's default init: trunc_normal(.02) on every Linear with zero bias (the bias tables are drawn in WindowAttention).
-        foreach (var (_, m) in NamedModules())
-        {
-            if (m is Linear lin)
-            {
-                Init.TruncNormal(lin.Weight, g);
-                if (lin.Bias is not null)
-                    Init.Zeros(lin.Bias);
-            }
-        }
+        Init.TruncNormalLinears(this, g);
     }
 
     /// <summary>[B, C, H, W] → logits [B, classes].</summary>

@@ -48,15 +48,7 @@ public sealed class TorchvisionSwinTransformer : Module<Tensor, Tensor>, IImageC
         }
         Norm = Register("norm", new LayerNorm(NumFeatures, TorchvisionSwinBlock.NormEps));
         Head = Register<Module<Tensor, Tensor>>("head", NewHead(NumClasses));
-        foreach (var (_, m) in NamedModules())
-        {
-            if (m is Linear lin)
-            {
-                Init.TruncNormal(lin.Weight, g);
-                if (lin.Bias is not null)
-                    Init.Zeros(lin.Bias);
-            }
-        }
+        Init.TruncNormalLinears(this, g);
         SetGenerator(g);
     }
 

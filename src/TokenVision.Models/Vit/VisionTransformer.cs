@@ -128,15 +128,7 @@ public class VisionTransformer : Module<Tensor, Tensor>, IImageClassifier, IChec
             Init.Normal(ClsToken, g, std: 1e-6f);
         if (RegToken is not null)
             Init.Normal(RegToken, g, std: 1e-6f);
-        foreach (var (_, m) in NamedModules())
-        {
-            if (m is Linear lin)
-            {
-                Init.TruncNormal(lin.Weight, g);
-                if (lin.Bias is not null)
-                    Init.Zeros(lin.Bias);
-            }
-        }
+        Init.TruncNormalLinears(this, g);
     }
 
     /// <summary>[B, C, H, W] → logits [B, classes].</summary>
