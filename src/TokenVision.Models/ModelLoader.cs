@@ -89,6 +89,8 @@ public static class ModelLoader
             InputSize = file.InputSize ?? p.InputSize,
             Interpolation = file.Interpolation ?? p.Interpolation,
             CropPct = file.CropPct is { } c ? (float)c : p.CropPct,
+            TestInputSize = file.TestInputSize ?? p.TestInputSize,
+            TestCropPct = file.TestCropPct is { } tc ? (float)tc : p.TestCropPct,
             CropMode = file.CropMode ?? p.CropMode,
             Mean = file.Mean is { } m ? [.. m.Select(v => (float)v)] : p.Mean,
             Std = file.Std is { } s ? [.. s.Select(v => (float)v)] : p.Std,

@@ -24,6 +24,12 @@ public sealed record PretrainedConfig
     /// <summary>Fraction of the resized image kept by the centre crop.</summary>
     public float CropPct { get; init; } = 0.9f;
 
+    /// <summary>[C, H, W] timm's validation uses instead of <see cref="InputSize"/> (<c>test_input_size</c>), or null.</summary>
+    public int[]? TestInputSize { get; init; }
+
+    /// <summary>Crop fraction that goes with the test size (<c>test_crop_pct</c>), or null for <see cref="CropPct"/>.</summary>
+    public float? TestCropPct { get; init; }
+
     /// <summary>"center", "squash" or "border".</summary>
     public string CropMode { get; init; } = "center";
 

@@ -110,12 +110,38 @@ public sealed class PreprocessCommandTests : IDisposable
     [Fact]
     public void ToDataConfig_KeepsTimmCropArithmetic()
     {
-        var (config, _) = PreprocessCommand.ResolveConfig("vit_base_patch16_224");
+        var (config, _) = PreprocessCommand.ResolveConfig("vit_base_patch16_224", testSize: false);
 
         Assert.Equal(0.9, config.CropPct);
         Assert.Equal(248, (int)Math.Floor(224 / config.CropPct!.Value));
         Assert.Equal("bicubic", config.Interpolation);
         Assert.Equal([0.5f, 0.5f, 0.5f], config.Mean);
+    }
+
+    [Fact]
+    public void TestSize_TakesTheTestInputSizeAndCrop_WhereTheConfigHasThem()
+    {
+        var (train, _) = PreprocessCommand.ResolveConfig("resnet50", testSize: false);
+        var (test, _) = PreprocessCommand.ResolveConfig("resnet50", testSize: true);
+        var (vit, _) = PreprocessCommand.ResolveConfig("vit_base_patch16_224", testSize: true);
+
+        Assert.Equal([3, 224, 224], train.InputSize);
+        Assert.Equal(0.95, train.CropPct);
+        Assert.Equal([3, 288, 288], test.InputSize);
+        Assert.Equal(1.0, test.CropPct);
+        Assert.Equal([3, 224, 224], vit.InputSize);
+        Assert.Equal(0.9, vit.CropPct);
+    }
+
+    [Fact]
+    public void TestSize_WritesTheTestSizedTensor()
+    {
+        PngEncoder.Save(new Image(320, 300, ColorModel.Rgb, new byte[320 * 300 * 3]), P("t.png"));
+
+        var (code, error) = Invoke(P("t.png"), "--model", "resnet18", "--test-size", "--output", P("t.npy"));
+
+        Assert.True(code == 0, error);
+        Assert.Equal([1, 3, 288, 288], NpyFile.Read(P("t.npy")).Shape);
     }
 
     [Theory]

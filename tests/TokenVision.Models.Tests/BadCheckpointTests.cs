@@ -11,7 +11,7 @@ namespace TokenVision.Models.Tests;
 /// <summary>
 /// Bad model folders give an error that says what and where, and no model comes back half-loaded: the wrong
 /// architecture, wrong shapes, missing keys, truncated or lying safetensors, a pickle naming a foreign global, and
-/// unknown configuration arguments.
+/// unknown configuration arguments; and a good folder's pretrained_cfg overrides the registry defaults.
 /// </summary>
 public sealed class BadCheckpointTests : IDisposable
 {
@@ -141,5 +141,23 @@ public sealed class BadCheckpointTests : IDisposable
         File.Delete(Path.Combine(dir, "model.safetensors"));
         var e = Assert.ThrowsAny<Exception>(() => ModelLoader.Load(dir));
         Assert.Contains("model.safetensors", e.Message);
+    }
+
+    [SkippableFact]
+    public void PretrainedTestSize_FromTheFolder_OverridesTheRegistryDefault()
+    {
+        var plain = ModelLoader.Load(Folder());
+        var dir = Folder(c =>
+        {
+            c["pretrained_cfg"]!["test_input_size"] = new JsonArray(3, 48, 48);
+            c["pretrained_cfg"]!["test_crop_pct"] = 1.0;
+        });
+        var withTest = ModelLoader.Load(dir);
+
+        Assert.Null(plain.Pretrained.TestInputSize);
+        Assert.Null(plain.Pretrained.TestCropPct);
+        Assert.Equal([3, 48, 48], withTest.Pretrained.TestInputSize!);
+        Assert.Equal(1f, withTest.Pretrained.TestCropPct);
+        Assert.Equal([3, 32, 32], withTest.Pretrained.InputSize);
     }
 }

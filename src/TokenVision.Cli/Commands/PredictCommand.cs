@@ -15,20 +15,22 @@ internal static class PredictCommand
         var model = new Option<string>("--model") { Description = "model folder (config.json + weights) or registry name", Required = true };
         var top = new Option<int>("--top") { Description = "classes to show per image", DefaultValueFactory = _ => 5 };
         var images = new Argument<string[]>("images") { Description = "PNG or JPEG files", Arity = ArgumentArity.OneOrMore };
+        var testSize = PreprocessCommand.TestSizeOption();
         var cmd = new Command("predict", "classify images with a model: its eval transform, then the top classes with probabilities");
         cmd.Options.Add(model);
         cmd.Options.Add(top);
+        cmd.Options.Add(testSize);
         cmd.Arguments.Add(images);
-        cmd.SetAction(r => CliError.Run(() => Run(r.GetRequiredValue(model), r.GetRequiredValue(images), r.GetValue(top))));
+        cmd.SetAction(r => CliError.Run(() => Run(r.GetRequiredValue(model), r.GetRequiredValue(images), r.GetValue(top), r.GetValue(testSize))));
         return cmd;
     }
 
-    public static int Run(string model, IReadOnlyList<string> images, int top)
+    public static int Run(string model, IReadOnlyList<string> images, int top, bool testSize = false)
     {
         if (top <= 0)
             throw new ArgumentException($"--top must be positive, got {top}");
         var loaded = ModelLoader.Load(model, zeroCopy: true);
-        var transform = TransformFactory.CreateEval(PreprocessCommand.ToDataConfig(loaded.Pretrained));
+        var transform = TransformFactory.CreateEval(PreprocessCommand.ToDataConfig(loaded.Pretrained, testSize));
         var labels = loaded.LabelNames;
         foreach (var path in images)
         {

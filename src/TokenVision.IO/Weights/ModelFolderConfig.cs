@@ -112,10 +112,15 @@ public sealed record ModelFolderConfig
         var inputSize = fields.PositiveInts(cfg, "input_size", p + "input_size");
         if (inputSize is { Length: not 3 })
             throw new WeightFormatException(fields.Source, p + "input_size", $"has {inputSize.Length} values; expected [C, H, W]");
+        var testInputSize = fields.PositiveInts(cfg, "test_input_size", p + "test_input_size");
+        if (testInputSize is { Length: not 3 })
+            throw new WeightFormatException(fields.Source, p + "test_input_size", $"has {testInputSize.Length} values; expected [C, H, W]");
         var result = new PretrainedConfig
         {
             InputSize = inputSize,
             CropPct = fields.Double(cfg, "crop_pct", p + "crop_pct"),
+            TestInputSize = testInputSize,
+            TestCropPct = fields.Double(cfg, "test_crop_pct", p + "test_crop_pct"),
             CropMode = fields.String(cfg, "crop_mode", p + "crop_mode"),
             Interpolation = fields.String(cfg, "interpolation", p + "interpolation"),
             Mean = fields.Doubles(cfg, "mean", p + "mean"),
@@ -128,8 +133,11 @@ public sealed record ModelFolderConfig
             FixedInputSize = fields.Bool(cfg, "fixed_input_size", p + "fixed_input_size"),
             Json = cfg,
         };
-        if (result.CropPct is <= 0 or > 1)
-            throw new WeightFormatException(fields.Source, p + "crop_pct", $"is {result.CropPct}; expected a fraction in (0, 1]");
+        foreach (var (name, pct) in new[] { ("crop_pct", result.CropPct), ("test_crop_pct", result.TestCropPct) })
+        {
+            if (pct is <= 0 or > 1)
+                throw new WeightFormatException(fields.Source, p + name, $"is {pct}; expected a fraction in (0, 1]");
+        }
         if (result.Std?.Any(static s => s <= 0) == true)
             throw new WeightFormatException(fields.Source, p + "std", "must be positive");
         foreach (var (name, values) in new[] { ("mean", result.Mean), ("std", result.Std) })

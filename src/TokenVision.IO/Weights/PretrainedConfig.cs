@@ -11,6 +11,12 @@ public sealed record PretrainedConfig
     /// <summary>Center-crop fraction for evaluation (e.g. 0.9: resize to <c>size / 0.9</c>, then crop).</summary>
     public double? CropPct { get; init; }
 
+    /// <summary>Input size <c>[C, H, W]</c> timm's validation uses instead of <see cref="InputSize"/> (<c>test_input_size</c>), if any.</summary>
+    public int[]? TestInputSize { get; init; }
+
+    /// <summary>Crop fraction that goes with <see cref="TestInputSize"/> (<c>test_crop_pct</c>), if any.</summary>
+    public double? TestCropPct { get; init; }
+
     /// <summary>Crop mode, e.g. <c>center</c>, <c>squash</c> or <c>border</c>.</summary>
     public string? CropMode { get; init; }
 

@@ -6,12 +6,14 @@ internal static class ResNetVariants
     public static void Register(ModelRegistry.Registrar r)
     {
         // timm's default tag for these names is a1_in1k (ResNet strikes back, _rcfg): 224 px, crop 0.95, bicubic,
-        // ImageNet mean/std. Its test_input_size (3, 288, 288) with test_crop_pct 1.0 has no field in PretrainedConfig.
+        // ImageNet mean/std; validation at 288 px uncropped.
         var a1 = new PretrainedConfig
         {
             InputSize = [3, 224, 224],
             Interpolation = "bicubic",
             CropPct = 0.95f,
+            TestInputSize = [3, 288, 288],
+            TestCropPct = 1f,
             CropMode = "center",
             Mean = PretrainedConfig.ImagenetMean,
             Std = PretrainedConfig.ImagenetStd,

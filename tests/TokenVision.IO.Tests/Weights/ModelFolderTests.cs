@@ -100,6 +100,8 @@ public sealed class ModelFolderTests
         { "std zero", """{"architecture": "vit", "pretrained_cfg": {"std": [0, 1, 1]}}""", "pretrained_cfg.std", "must be positive" },
         { "input_size not positive", """{"architecture": "vit", "pretrained_cfg": {"input_size": [3, 0, 8]}}""", "pretrained_cfg.input_size[1]", "positive integer" },
         { "crop_pct out of range", """{"architecture": "vit", "pretrained_cfg": {"crop_pct": 1.5}}""", "pretrained_cfg.crop_pct", "fraction in (0, 1]" },
+        { "test_crop_pct out of range", """{"architecture": "vit", "pretrained_cfg": {"test_crop_pct": 0}}""", "pretrained_cfg.test_crop_pct", "fraction in (0, 1]" },
+        { "test_input_size of rank 2", """{"architecture": "vit", "pretrained_cfg": {"test_input_size": [288, 288]}}""", "pretrained_cfg.test_input_size", "expected [C, H, W]" },
         { "classifier wrong type", """{"architecture": "vit", "pretrained_cfg": {"classifier": 3}}""", "pretrained_cfg.classifier", "a string or an array of strings" },
         { "torchvision without input_size", """{"library": "torchvision", "architecture": "torchvision.models.vision_transformer.VisionTransformer", "num_classes": 10, "model_args": {"num_classes": 10}}""", "input_size", "required field is missing" },
         { "torchvision without model_args", """{"library": "torchvision", "architecture": "x", "num_classes": 10, "input_size": [3, 8, 8]}""", "model_args", "required field is missing" },
@@ -143,5 +145,15 @@ public sealed class ModelFolderTests
         Assert.Equal(["head"], config.PretrainedCfg.Classifier!);
         Assert.Equal("timm/x", (string)config.PretrainedCfg.Json["hf_hub_id"]!);
         Assert.Equal("timm", config.Library);
+    }
+
+    [Fact]
+    public void Config_ReadsTheTestSize()
+    {
+        var config = ModelFolderConfig.Parse(
+            """{"architecture": "resnet50", "pretrained_cfg": {"input_size": [3, 224, 224], "crop_pct": 0.95, "test_input_size": [3, 288, 288], "test_crop_pct": 1.0}}""",
+            "inline");
+        Assert.Equal([3, 288, 288], config.PretrainedCfg!.TestInputSize!);
+        Assert.Equal(1.0, config.PretrainedCfg.TestCropPct);
     }
 }
