@@ -67,6 +67,7 @@ internal static class BenchCommand
     public static int Gemm((int M, int K, int N)[] shapes, int? threads, bool json)
     {
         SetThreads(threads);
+        MachineLoad.WaitForQuiet();
         var w = new ResultWriter(json);
         var g = new Generator(1);
         foreach (var (m, k, n) in shapes)
@@ -82,6 +83,7 @@ internal static class BenchCommand
     public static int Attention(int? threads, bool json)
     {
         SetThreads(threads);
+        MachineLoad.WaitForQuiet();
         var w = new ResultWriter(json);
         const int B = 8, H = 6, N = 197, D = 64;
         var g = new Generator(2);
@@ -117,6 +119,7 @@ internal static class BenchCommand
     public static int Ops(int? threads, bool json)
     {
         SetThreads(threads);
+        MachineLoad.WaitForQuiet();
         var w = new ResultWriter(json);
         const int M = 1576, N = 1536;
         var bytes = (double)M * N * sizeof(float);

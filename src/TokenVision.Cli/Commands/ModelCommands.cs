@@ -164,6 +164,7 @@ internal static class ModelCommands
         var g = new Generator(0);
         using var x = Tensor.Randn(DefaultInput(loaded, batch), g);
         var w = new ResultWriter(json);
+        MachineLoad.WaitForQuiet();
         double seconds;
         if (train)
         {
