@@ -3,7 +3,8 @@ namespace TokenVision.Tensors;
 /// <summary>
 /// Counts the multiply-adds of matrix products, linear layers, convolutions and attention run on this thread
 /// while the counter is open — the convention of fvcore and timm's published GFLOPs (one fused multiply-add
-/// counts once; elementwise work is not counted).
+/// counts once; elementwise work is not counted). A counter begun with <c>skipProducts</c> counts a model's cost
+/// without paying it: the counted products are not computed and their outputs are zero.
 /// </summary>
 public sealed class FlopCounter : IDisposable
 {
@@ -11,14 +12,20 @@ public sealed class FlopCounter : IDisposable
     private static FlopCounter? t_current;
 
     private readonly FlopCounter? _parent;
+    private readonly bool _skipProducts;
     private bool _disposed;
 
-    private FlopCounter(FlopCounter? parent) => _parent = parent;
+    private FlopCounter(FlopCounter? parent, bool skipProducts) => (_parent, _skipProducts) = (parent, skipProducts);
 
     /// <summary>Starts counting on the calling thread.</summary>
-    public static FlopCounter Begin()
+    /// <param name="skipProducts">
+    /// Count only: matrix products, linear layers, convolutions and attention write zeros instead of computing (no
+    /// bias either; their weights are not even read), so a model's cost is counted in a fraction of the time of
+    /// running it.
+    /// </param>
+    public static FlopCounter Begin(bool skipProducts = false)
     {
-        var counter = new FlopCounter(t_current);
+        var counter = new FlopCounter(t_current, skipProducts);
         t_current = counter;
         return counter;
     }
@@ -29,10 +36,16 @@ public sealed class FlopCounter : IDisposable
     /// <summary>Multiply-adds in units of 10⁹ (what model tables call GFLOPs).</summary>
     public double GigaMultiplyAdds => MultiplyAdds / 1e9;
 
-    internal static void Add(long multiplyAdds)
+    /// <summary>Counts a product; false when an open counter skips products (the caller then writes zeros).</summary>
+    internal static bool Add(long multiplyAdds)
     {
+        var compute = true;
         for (var c = t_current; c is not null; c = c._parent)
+        {
             c.MultiplyAdds += multiplyAdds;
+            compute &= !c._skipProducts;
+        }
+        return compute;
     }
 
     /// <summary>Stops counting.</summary>

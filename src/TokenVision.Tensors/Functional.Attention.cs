@@ -170,8 +170,10 @@ public static partial class Functional
         var record = Tensor.WillRecord(q, k) || Tensor.WillRecord(v, mask);
         using var lse = record ? Tensor.Empty([l.Batch, l.Heads, l.Nq]) : null;
         var problem = Problem(q, k, v, mask, causal, scale, l);
-        FlopCounter.Add((long)l.Batch * l.Heads * l.Nq * l.Nk * (l.D + l.Dv));
-        Kernels.Attention.FusedAttention.Forward(problem, Operand(output), lse is null ? null : lse.FloatPtr, Isa.Current);
+        if (FlopCounter.Add((long)l.Batch * l.Heads * l.Nq * l.Nk * (l.D + l.Dv)))
+            Kernels.Attention.FusedAttention.Forward(problem, Operand(output), lse is null ? null : lse.FloatPtr, Isa.Current);
+        else
+            output.Zero_();
         if (record)
         {
             Tensor[] saved = mask is null ? [q, k, v, output, lse!] : [q, k, v, output, lse!, mask];

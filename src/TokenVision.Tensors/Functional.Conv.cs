@@ -90,7 +90,8 @@ public static partial class Functional
         if (ctx.Depthwise)
         {
             using var bc = bias?.Contiguous();
-            FlopCounter.Add((long)n * o * geom.OutSize * geom.KernelSize);
+            if (!FlopCounter.Add((long)n * o * geom.OutSize * geom.KernelSize))
+                return Tensor.Record(result.Zero_(), OpKind.Conv, ctx, [x, weight, bias], x, weight);
             DepthwiseConv.Forward(Isa.Current, new DepthwiseShape(n, c, o / c, geom), xc.FloatPtr, wc.FloatPtr,
                 bc is null ? null : bc.FloatPtr, result.FloatPtr);
             return Tensor.Record(result, OpKind.Conv, ctx, [x, weight, bias], x, weight);
@@ -101,7 +102,8 @@ public static partial class Functional
         var l = geom.OutSize;
         var direct = ctx.IsPointwise;
         using var col = direct ? null : Tensor.Empty([k, l]);
-        FlopCounter.Add((long)n * o * l * k);
+        if (!FlopCounter.Add((long)n * o * l * k))
+            return Tensor.Record(result.Zero_(), OpKind.Conv, ctx, [x, weight, bias], x, weight);
         for (var s = 0; s < n; s++)
         {
             for (var gi = 0; gi < groups; gi++)

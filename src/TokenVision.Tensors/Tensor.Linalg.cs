@@ -54,7 +54,12 @@ public sealed unsafe partial class Tensor
             batch *= d;
         if (batch == 0 || m == 0 || n == 0)
             return;
-        FlopCounter.Add((long)batch * m * n * k);
+        if (!FlopCounter.Add((long)batch * m * n * k))
+        {
+            if (beta == 0f)
+                c.Zero_();
+            return;
+        }
         using var av = a.ViewOf([.. batchShape, m, k], a.BroadcastStrides([.. batchShape, m, k]), a._offset);
         using var bv = b.ViewOf([.. batchShape, k, n], b.BroadcastStrides([.. batchShape, k, n]), b._offset);
         var (aT, lda, aStride, aOwned) = MatrixOperand(av, m, k);
@@ -192,7 +197,8 @@ public sealed unsafe partial class Tensor
         var w = wc ?? weight;
         var wTransposed = w._strides[1] == 1;   // row-major [out, in] means op(B) = Wᵀ
         var ldw = wTransposed ? Math.Max(w._strides[0], Math.Max(inF, 1)) : Math.Max(w._strides[1], Math.Max(outF, 1));
-        FlopCounter.Add((long)rows * outF * inF);
+        if (!FlopCounter.Add((long)rows * outF * inF))
+            return result.Zero_();
         using var b = bias?.Contiguous();
         var epilogue = new GemmEpilogue(b is null ? null : b.FloatPtr, activation);
         Sgemm.Multiply(Isa.Current, false, wTransposed, rows, outF, inF, 1f, xs.FloatPtr, Math.Max(xs._strides[0], Math.Max(inF, 1)),

@@ -79,7 +79,7 @@ internal static class ModelCommands
             double gflops;
             using (var scope = TensorScope.Begin())
             using (Grad.Disabled())
-            using (var counter = FlopCounter.Begin())
+            using (var counter = FlopCounter.Begin(skipProducts: true))
             {
                 using var x = Tensor.Zeros(DefaultInput(loaded, 1));
                 using var y = model.Forward(x);
