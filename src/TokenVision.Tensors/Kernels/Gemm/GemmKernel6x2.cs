@@ -52,51 +52,34 @@ internal readonly unsafe struct GemmKernel6x2<TOps, TVec> : IGemmKernel
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void TileWide(int kc, float* a, float* b, float* c, nint ldc, in GemmTileArgs args, int rows, int cols)
-    {
-        var w = TOps.Count;
-        TVec c00 = TOps.Zero, c01 = TOps.Zero;
-        TVec c10 = TOps.Zero, c11 = TOps.Zero;
-        TVec c20 = TOps.Zero, c21 = TOps.Zero;
-        TVec c30 = TOps.Zero, c31 = TOps.Zero;
-        TVec c40 = TOps.Zero, c41 = TOps.Zero;
-        TVec c50 = TOps.Zero, c51 = TOps.Zero;
-        for (; kc > 0; kc--)
-        {
-            var b0 = TOps.Load(b);
-            var b1 = TOps.Load(b + w);
-            { var x = TOps.Create(a[0]); c00 = TOps.MultiplyAdd(x, b0, c00); c01 = TOps.MultiplyAdd(x, b1, c01); }
-            { var x = TOps.Create(a[1]); c10 = TOps.MultiplyAdd(x, b0, c10); c11 = TOps.MultiplyAdd(x, b1, c11); }
-            { var x = TOps.Create(a[2]); c20 = TOps.MultiplyAdd(x, b0, c20); c21 = TOps.MultiplyAdd(x, b1, c21); }
-            { var x = TOps.Create(a[3]); c30 = TOps.MultiplyAdd(x, b0, c30); c31 = TOps.MultiplyAdd(x, b1, c31); }
-            { var x = TOps.Create(a[4]); c40 = TOps.MultiplyAdd(x, b0, c40); c41 = TOps.MultiplyAdd(x, b1, c41); }
-            { var x = TOps.Create(a[5]); c50 = TOps.MultiplyAdd(x, b0, c50); c51 = TOps.MultiplyAdd(x, b1, c51); }
-            a += 6;
-            b += 2 * w;
-        }
-        StoreWide(c, ldc, args, rows, cols, c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51);
-    }
+    // A packed panel: row r at a + r, the next depth Mr floats on.
+    private static void TileWide(int kc, float* a, float* b, float* c, nint ldc, in GemmTileArgs args, int rows, int cols) =>
+        SweepWide(kc, a, 1, 6, b, c, ldc, args, rows, cols);
 
     /// <inheritdoc/>
+    public static void TileRows(int kc, float* a, nint lda, float* b, float* c, nint ldc, in GemmTileArgs args, int rows, int cols) =>
+        SweepWide(kc, a, lda, 1, b, c, ldc, args, rows, cols);
+
+    // The 6 x 2-register tile over kc steps of depth: row r of A starts at a + r * rowStride and its next depth is
+    // `step` floats on (a packed panel or A in place, the same multiply-adds). Rows past the edge repeat the last
+    // row (their results are not stored).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void TileRows(int kc, float* a, nint lda, float* b, float* c, nint ldc, in GemmTileArgs args, int rows, int cols)
+    private static void SweepWide(int kc, float* a, nint rowStride, nint step, float* b, float* c, nint ldc, in GemmTileArgs args, int rows, int cols)
     {
         var w = TOps.Count;
-        // Rows past the edge repeat the last row (their results are not stored).
         var a0 = a;
-        var a1 = a + Math.Min(1, rows - 1) * lda;
-        var a2 = a + Math.Min(2, rows - 1) * lda;
-        var a3 = a + Math.Min(3, rows - 1) * lda;
-        var a4 = a + Math.Min(4, rows - 1) * lda;
-        var a5 = a + Math.Min(5, rows - 1) * lda;
+        var a1 = a + Math.Min(1, rows - 1) * rowStride;
+        var a2 = a + Math.Min(2, rows - 1) * rowStride;
+        var a3 = a + Math.Min(3, rows - 1) * rowStride;
+        var a4 = a + Math.Min(4, rows - 1) * rowStride;
+        var a5 = a + Math.Min(5, rows - 1) * rowStride;
         TVec c00 = TOps.Zero, c01 = TOps.Zero;
         TVec c10 = TOps.Zero, c11 = TOps.Zero;
         TVec c20 = TOps.Zero, c21 = TOps.Zero;
         TVec c30 = TOps.Zero, c31 = TOps.Zero;
         TVec c40 = TOps.Zero, c41 = TOps.Zero;
         TVec c50 = TOps.Zero, c51 = TOps.Zero;
-        for (nint p = 0; p < kc; p++)
+        for (nint p = 0, end = kc * step; p < end; p += step)
         {
             var b0 = TOps.Load(b);
             var b1 = TOps.Load(b + w);

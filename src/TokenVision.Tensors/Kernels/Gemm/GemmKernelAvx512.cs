@@ -55,49 +55,28 @@ internal readonly unsafe struct GemmKernelAvx512 : IGemmKernel
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Tile48(int kc, float* a, float* b, float* c, nint ldc, in GemmTileArgs args, int rows, int cols)
-    {
-        Vector512<float> c00 = default, c01 = default, c02 = default;
-        Vector512<float> c10 = default, c11 = default, c12 = default;
-        Vector512<float> c20 = default, c21 = default, c22 = default;
-        Vector512<float> c30 = default, c31 = default, c32 = default;
-        Vector512<float> c40 = default, c41 = default, c42 = default;
-        Vector512<float> c50 = default, c51 = default, c52 = default;
-        Vector512<float> c60 = default, c61 = default, c62 = default;
-        Vector512<float> c70 = default, c71 = default, c72 = default;
-        for (; kc > 0; kc--)
-        {
-            var b0 = Vector512.Load(b + 0);
-            var b1 = Vector512.Load(b + 16);
-            var b2 = Vector512.Load(b + 32);
-            { var x = Vector512.Create(a[0]); c00 = Avx512F.FusedMultiplyAdd(x, b0, c00); c01 = Avx512F.FusedMultiplyAdd(x, b1, c01); c02 = Avx512F.FusedMultiplyAdd(x, b2, c02); }
-            { var x = Vector512.Create(a[1]); c10 = Avx512F.FusedMultiplyAdd(x, b0, c10); c11 = Avx512F.FusedMultiplyAdd(x, b1, c11); c12 = Avx512F.FusedMultiplyAdd(x, b2, c12); }
-            { var x = Vector512.Create(a[2]); c20 = Avx512F.FusedMultiplyAdd(x, b0, c20); c21 = Avx512F.FusedMultiplyAdd(x, b1, c21); c22 = Avx512F.FusedMultiplyAdd(x, b2, c22); }
-            { var x = Vector512.Create(a[3]); c30 = Avx512F.FusedMultiplyAdd(x, b0, c30); c31 = Avx512F.FusedMultiplyAdd(x, b1, c31); c32 = Avx512F.FusedMultiplyAdd(x, b2, c32); }
-            { var x = Vector512.Create(a[4]); c40 = Avx512F.FusedMultiplyAdd(x, b0, c40); c41 = Avx512F.FusedMultiplyAdd(x, b1, c41); c42 = Avx512F.FusedMultiplyAdd(x, b2, c42); }
-            { var x = Vector512.Create(a[5]); c50 = Avx512F.FusedMultiplyAdd(x, b0, c50); c51 = Avx512F.FusedMultiplyAdd(x, b1, c51); c52 = Avx512F.FusedMultiplyAdd(x, b2, c52); }
-            { var x = Vector512.Create(a[6]); c60 = Avx512F.FusedMultiplyAdd(x, b0, c60); c61 = Avx512F.FusedMultiplyAdd(x, b1, c61); c62 = Avx512F.FusedMultiplyAdd(x, b2, c62); }
-            { var x = Vector512.Create(a[7]); c70 = Avx512F.FusedMultiplyAdd(x, b0, c70); c71 = Avx512F.FusedMultiplyAdd(x, b1, c71); c72 = Avx512F.FusedMultiplyAdd(x, b2, c72); }
-            a += 8;
-            b += 48;
-        }
-        Store48(c, ldc, args, rows, cols, c00, c01, c02, c10, c11, c12, c20, c21, c22, c30, c31, c32, c40, c41, c42, c50, c51, c52, c60, c61, c62, c70, c71, c72);
-    }
+    // A packed panel: row r at a + r, the next depth Mr floats on.
+    private static void Tile48(int kc, float* a, float* b, float* c, nint ldc, in GemmTileArgs args, int rows, int cols) =>
+        Sweep48(kc, a, 1, 8, b, c, ldc, args, rows, cols);
 
     /// <inheritdoc/>
+    public static void TileRows(int kc, float* a, nint lda, float* b, float* c, nint ldc, in GemmTileArgs args, int rows, int cols) =>
+        Sweep48(kc, a, lda, 1, b, c, ldc, args, rows, cols);
+
+    // The 8 x 48 tile over kc steps of depth: row r of A starts at a + r * rowStride and its next depth is `step`
+    // floats on (a packed panel or A in place, the same multiply-adds). Rows past the edge repeat the last row
+    // (their results are not stored).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void TileRows(int kc, float* a, nint lda, float* b, float* c, nint ldc, in GemmTileArgs args, int rows, int cols)
+    private static void Sweep48(int kc, float* a, nint rowStride, nint step, float* b, float* c, nint ldc, in GemmTileArgs args, int rows, int cols)
     {
-        // Rows past the edge repeat the last row (their results are not stored).
         var a0 = a;
-        var a1 = a + Math.Min(1, rows - 1) * lda;
-        var a2 = a + Math.Min(2, rows - 1) * lda;
-        var a3 = a + Math.Min(3, rows - 1) * lda;
-        var a4 = a + Math.Min(4, rows - 1) * lda;
-        var a5 = a + Math.Min(5, rows - 1) * lda;
-        var a6 = a + Math.Min(6, rows - 1) * lda;
-        var a7 = a + Math.Min(7, rows - 1) * lda;
+        var a1 = a + Math.Min(1, rows - 1) * rowStride;
+        var a2 = a + Math.Min(2, rows - 1) * rowStride;
+        var a3 = a + Math.Min(3, rows - 1) * rowStride;
+        var a4 = a + Math.Min(4, rows - 1) * rowStride;
+        var a5 = a + Math.Min(5, rows - 1) * rowStride;
+        var a6 = a + Math.Min(6, rows - 1) * rowStride;
+        var a7 = a + Math.Min(7, rows - 1) * rowStride;
         Vector512<float> c00 = default, c01 = default, c02 = default;
         Vector512<float> c10 = default, c11 = default, c12 = default;
         Vector512<float> c20 = default, c21 = default, c22 = default;
@@ -106,7 +85,7 @@ internal readonly unsafe struct GemmKernelAvx512 : IGemmKernel
         Vector512<float> c50 = default, c51 = default, c52 = default;
         Vector512<float> c60 = default, c61 = default, c62 = default;
         Vector512<float> c70 = default, c71 = default, c72 = default;
-        for (nint p = 0; p < kc; p++)
+        for (nint p = 0, end = kc * step; p < end; p += step)
         {
             var b0 = Vector512.Load(b + 0);
             var b1 = Vector512.Load(b + 16);
