@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using TokenVision.Tensors.Kernels.Simd;
 
 namespace TokenVision.Tensors.Kernels.Fused;
 
@@ -146,9 +147,9 @@ internal static unsafe class Activation
     {
         switch (isa)
         {
-            case IsaLevel.Avx512: Run512<TOp>(x, bias, dy, y, n); break;
-            case IsaLevel.Avx2: Run256<TOp>(x, bias, dy, y, n); break;
-            case IsaLevel.Vector128: Run128<TOp>(x, bias, dy, y, n); break;
+            case IsaLevel.Avx512: Run<TOp, Simd512Ops, Vector512<float>>(x, bias, dy, y, n); break;
+            case IsaLevel.Avx2: Run<TOp, Simd256Ops, Vector256<float>>(x, bias, dy, y, n); break;
+            case IsaLevel.Vector128: Run<TOp, Simd128Ops, Vector128<float>>(x, bias, dy, y, n); break;
             default: RunScalar<TOp>(x, bias, dy, y, 0, n); break;
         }
     }
@@ -165,90 +166,32 @@ internal static unsafe class Activation
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Run512<TOp>(float* x, float* bias, float* dy, float* y, nint n)
+    private static void Run<TOp, TOps, TVec>(float* x, float* bias, float* dy, float* y, nint n)
         where TOp : struct, IUnaryOp
+        where TOps : struct, ISimdOps<TVec>
+        where TVec : unmanaged
     {
-        var w = Vector512<float>.Count;
+        var w = TOps.Count;
         nint j = 0;
         if (bias == null && dy == null)
         {
             for (; j + w <= n; j += w)
-                Vector512.Store(TOp.Invoke(Vector512.Load(x + j)), y + j);
+                TOps.Store(y + j, TOps.Apply<TOp>(TOps.Load(x + j)));
         }
         else if (dy == null)
         {
             for (; j + w <= n; j += w)
-                Vector512.Store(TOp.Invoke(Vector512.Load(x + j) + Vector512.Load(bias + j)), y + j);
+                TOps.Store(y + j, TOps.Apply<TOp>(TOps.Add(TOps.Load(x + j), TOps.Load(bias + j))));
         }
         else if (bias == null)
         {
             for (; j + w <= n; j += w)
-                Vector512.Store(TOp.Invoke(Vector512.Load(x + j)) * Vector512.Load(dy + j), y + j);
+                TOps.Store(y + j, TOps.Multiply(TOps.Apply<TOp>(TOps.Load(x + j)), TOps.Load(dy + j)));
         }
         else
         {
             for (; j + w <= n; j += w)
-                Vector512.Store(TOp.Invoke(Vector512.Load(x + j) + Vector512.Load(bias + j)) * Vector512.Load(dy + j), y + j);
-        }
-        RunScalar<TOp>(x, bias, dy, y, j, n);
-    }
-
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Run256<TOp>(float* x, float* bias, float* dy, float* y, nint n)
-        where TOp : struct, IUnaryOp
-    {
-        var w = Vector256<float>.Count;
-        nint j = 0;
-        if (bias == null && dy == null)
-        {
-            for (; j + w <= n; j += w)
-                Vector256.Store(TOp.Invoke(Vector256.Load(x + j)), y + j);
-        }
-        else if (dy == null)
-        {
-            for (; j + w <= n; j += w)
-                Vector256.Store(TOp.Invoke(Vector256.Load(x + j) + Vector256.Load(bias + j)), y + j);
-        }
-        else if (bias == null)
-        {
-            for (; j + w <= n; j += w)
-                Vector256.Store(TOp.Invoke(Vector256.Load(x + j)) * Vector256.Load(dy + j), y + j);
-        }
-        else
-        {
-            for (; j + w <= n; j += w)
-                Vector256.Store(TOp.Invoke(Vector256.Load(x + j) + Vector256.Load(bias + j)) * Vector256.Load(dy + j), y + j);
-        }
-        RunScalar<TOp>(x, bias, dy, y, j, n);
-    }
-
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Run128<TOp>(float* x, float* bias, float* dy, float* y, nint n)
-        where TOp : struct, IUnaryOp
-    {
-        var w = Vector128<float>.Count;
-        nint j = 0;
-        if (bias == null && dy == null)
-        {
-            for (; j + w <= n; j += w)
-                Vector128.Store(TOp.Invoke(Vector128.Load(x + j)), y + j);
-        }
-        else if (dy == null)
-        {
-            for (; j + w <= n; j += w)
-                Vector128.Store(TOp.Invoke(Vector128.Load(x + j) + Vector128.Load(bias + j)), y + j);
-        }
-        else if (bias == null)
-        {
-            for (; j + w <= n; j += w)
-                Vector128.Store(TOp.Invoke(Vector128.Load(x + j)) * Vector128.Load(dy + j), y + j);
-        }
-        else
-        {
-            for (; j + w <= n; j += w)
-                Vector128.Store(TOp.Invoke(Vector128.Load(x + j) + Vector128.Load(bias + j)) * Vector128.Load(dy + j), y + j);
+                TOps.Store(y + j, TOps.Multiply(TOps.Apply<TOp>(TOps.Add(TOps.Load(x + j), TOps.Load(bias + j))), TOps.Load(dy + j)));
         }
         RunScalar<TOp>(x, bias, dy, y, j, n);
     }

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using TokenVision.Tensors.Kernels.Simd;
 
 namespace TokenVision.Tensors.Kernels.Fused;
 
@@ -15,43 +16,24 @@ internal static unsafe class UnaryKernel
     {
         switch (isa)
         {
-            case IsaLevel.Avx512: Apply512<TOp>(x, y, n); break;
-            case IsaLevel.Avx2: Apply256<TOp>(x, y, n); break;
-            case IsaLevel.Vector128: Apply128<TOp>(x, y, n); break;
+            case IsaLevel.Avx512: Apply<TOp, Simd512Ops, Vector512<float>>(x, y, n); break;
+            case IsaLevel.Avx2: Apply<TOp, Simd256Ops, Vector256<float>>(x, y, n); break;
+            case IsaLevel.Vector128: Apply<TOp, Simd128Ops, Vector128<float>>(x, y, n); break;
             default: ApplyScalar<TOp>(x, y, 0, n); break;
         }
     }
 
-    /// <summary>512-bit body, scalar tail.</summary>
+    /// <summary>Vector body at one width (<typeparamref name="TOps"/>), scalar tail.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Apply512<TOp>(float* x, float* y, nint n)
+    public static void Apply<TOp, TOps, TVec>(float* x, float* y, nint n)
         where TOp : struct, IUnaryOp
+        where TOps : struct, ISimdOps<TVec>
+        where TVec : unmanaged
     {
+        var w = TOps.Count;
         nint i = 0;
-        for (; i + 16 <= n; i += 16)
-            Vector512.Store(TOp.Invoke(Vector512.Load(x + i)), y + i);
-        ApplyScalar<TOp>(x, y, i, n);
-    }
-
-    /// <summary>256-bit body, scalar tail.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Apply256<TOp>(float* x, float* y, nint n)
-        where TOp : struct, IUnaryOp
-    {
-        nint i = 0;
-        for (; i + 8 <= n; i += 8)
-            Vector256.Store(TOp.Invoke(Vector256.Load(x + i)), y + i);
-        ApplyScalar<TOp>(x, y, i, n);
-    }
-
-    /// <summary>128-bit body, scalar tail.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Apply128<TOp>(float* x, float* y, nint n)
-        where TOp : struct, IUnaryOp
-    {
-        nint i = 0;
-        for (; i + 4 <= n; i += 4)
-            Vector128.Store(TOp.Invoke(Vector128.Load(x + i)), y + i);
+        for (; i + w <= n; i += w)
+            TOps.Store(y + i, TOps.Apply<TOp>(TOps.Load(x + i)));
         ApplyScalar<TOp>(x, y, i, n);
     }
 

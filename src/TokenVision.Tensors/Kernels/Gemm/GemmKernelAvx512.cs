@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using TokenVision.Tensors.Kernels.Fused;
+using TokenVision.Tensors.Kernels.Simd;
 
 namespace TokenVision.Tensors.Kernels.Gemm;
 
@@ -49,9 +50,9 @@ internal readonly unsafe struct GemmKernelAvx512 : IGemmKernel
     {
         switch (activation)
         {
-            case ActivationKind.Relu: UnaryKernel.Apply512<ReluOp>(row, row, count); break;
-            case ActivationKind.GeluErf: UnaryKernel.Apply512<GeluErfOp>(row, row, count); break;
-            case ActivationKind.GeluTanh: UnaryKernel.Apply512<GeluTanhOp>(row, row, count); break;
+            case ActivationKind.Relu: UnaryKernel.Apply<ReluOp, Simd512Ops, Vector512<float>>(row, row, count); break;
+            case ActivationKind.GeluErf: UnaryKernel.Apply<GeluErfOp, Simd512Ops, Vector512<float>>(row, row, count); break;
+            case ActivationKind.GeluTanh: UnaryKernel.Apply<GeluTanhOp, Simd512Ops, Vector512<float>>(row, row, count); break;
         }
     }
 

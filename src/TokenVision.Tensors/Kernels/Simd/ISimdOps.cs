@@ -64,6 +64,10 @@ internal unsafe interface ISimdOps<TVec>
     /// </summary>
     static abstract TVec ExpNonPositive(TVec x);
 
+    /// <summary>An elementwise operator in its form for this register (<see cref="IUnaryOp"/> has one per width).</summary>
+    static abstract TVec Apply<TOp>(TVec x)
+        where TOp : struct, IUnaryOp;
+
     /// <summary>Sets to −∞ the lanes whose byte in <paramref name="keep"/> (<see cref="Count"/> bytes) is zero.</summary>
     static abstract TVec MaskBytes(TVec x, byte* keep);
 

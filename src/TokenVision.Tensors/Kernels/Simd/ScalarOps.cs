@@ -71,6 +71,11 @@ internal readonly unsafe struct ScalarOps : ISimdOps<float>
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Apply<TOp>(float x)
+        where TOp : struct, IUnaryOp => TOp.Invoke(x);
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float MaskBytes(float x, byte* keep) => *keep == 0 ? float.NegativeInfinity : x;
 
     /// <inheritdoc/>

@@ -82,6 +82,11 @@ internal readonly unsafe struct Simd128Ops : ISimdOps<Vector128<float>>
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Apply<TOp>(Vector128<float> x)
+        where TOp : struct, IUnaryOp => TOp.Invoke(x);
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> MaskBytes(Vector128<float> x, byte* keep)
     {
         var bytes = Vector128.CreateScalar(Unsafe.ReadUnaligned<int>(keep)).AsByte();

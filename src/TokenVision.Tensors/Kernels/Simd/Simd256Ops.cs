@@ -75,6 +75,11 @@ internal readonly unsafe struct Simd256Ops : ISimdOps<Vector256<float>>
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Apply<TOp>(Vector256<float> x)
+        where TOp : struct, IUnaryOp => TOp.Invoke(x);
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> MaskBytes(Vector256<float> x, byte* keep)
     {
         var bytes = Vector128.CreateScalar(Unsafe.ReadUnaligned<long>(keep)).AsByte();

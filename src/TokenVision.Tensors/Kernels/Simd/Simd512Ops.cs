@@ -75,6 +75,11 @@ internal readonly unsafe struct Simd512Ops : ISimdOps<Vector512<float>>
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Apply<TOp>(Vector512<float> x)
+        where TOp : struct, IUnaryOp => TOp.Invoke(x);
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> MaskBytes(Vector512<float> x, byte* keep)
     {
         var dropped = Vector128.Equals(Vector128.Load(keep), Vector128<byte>.Zero).AsSByte();
