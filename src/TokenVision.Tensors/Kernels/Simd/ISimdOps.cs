@@ -3,8 +3,8 @@ using TokenVision.Tensors.Kernels.Fused;
 namespace TokenVision.Tensors.Kernels.Simd;
 
 /// <summary>
-/// The vector operations the row kernels (attention, softmax, layer norm, matrix-vector products) are written
-/// against, implemented once per <see cref="IsaLevel"/>
+/// The vector operations the row kernels (attention, softmax, layer norm, activations, matrix-vector products, the
+/// 6 x 2 GEMM micro-kernel) are written against, implemented once per <see cref="IsaLevel"/>
 /// (<see cref="Simd512Ops"/>, <see cref="Simd256Ops"/>, <see cref="Simd128Ops"/>, <see cref="ScalarOps"/>).
 /// Kernels are generic over an implementing struct, so the JIT compiles one specialised copy per level.
 /// </summary>
