@@ -144,10 +144,8 @@ internal static unsafe class Softmax
         var w = TOps.Count;
         var max = MaxChecked<TOps, TVec>(x, n, out var finite);
         // A row free of NaN and infinities has x - max <= 0 finite, so the cheaper exp (no NaN pass-through) serves.
-        // Otherwise the max is taken again with IEEE semantics and the exp passes NaN through: e^(x - max) is then
-        // NaN, 0 (for -inf) or in (0, 1], and a NaN anywhere gives a NaN row, as PyTorch.
-        if (!finite)
-            max = Max<TOps, TVec>(x, n);
+        // Otherwise the exp passes NaN through: e^(x - max) is NaN, 0 (for -inf) or in (0, 1], and a NaN anywhere
+        // (or +inf, as inf - inf) gives a NaN row, as PyTorch.
         var vmax = TOps.Create(max);
         var vsum = TOps.Zero;
         var vsum1 = TOps.Zero;
