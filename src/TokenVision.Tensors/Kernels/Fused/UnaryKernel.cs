@@ -23,6 +23,17 @@ internal static unsafe class UnaryKernel
         }
     }
 
+    /// <summary>Applies <paramref name="activation"/> in place to <paramref name="n"/> values (None leaves them).</summary>
+    public static void Activate(IsaLevel isa, float* x, nint n, ActivationKind activation)
+    {
+        switch (activation)
+        {
+            case ActivationKind.Relu: Apply<ReluOp>(isa, x, x, n); break;
+            case ActivationKind.GeluErf: Apply<GeluErfOp>(isa, x, x, n); break;
+            case ActivationKind.GeluTanh: Apply<GeluTanhOp>(isa, x, x, n); break;
+        }
+    }
+
     /// <summary>Vector body at one width (<typeparamref name="TOps"/>), scalar tail.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Apply<TOp, TOps, TVec>(float* x, float* y, nint n)

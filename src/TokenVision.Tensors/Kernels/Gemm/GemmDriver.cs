@@ -67,7 +67,7 @@ internal static unsafe class GemmDriver<TKernel>
                     var panelA = rowsA ? p.A + (nint)ir * p.Lda + p0
                         : keepA ? packedA + (nint)((ir - m0) / mr) * mr * kc : packedA;
                     if (!rowsA && (!keepA || jc == n0))
-                        GemmPacking.PackA(p, ir, rows, p0, kc, mr, TKernel.PackWithAvx, panelA);
+                        GemmPacking.PackA(p, ir, rows, p0, kc, mr, PackWithAvx, panelA);
                     Sweep(p, panelA, packedB, ir, rows, jc, nc, kc, beta, last);
                 }
             }
@@ -82,7 +82,7 @@ internal static unsafe class GemmDriver<TKernel>
         {
             var cols = Math.Min(TKernel.Nr, jc + nc - jr);
             var width = PanelWidth(p, cols);
-            GemmPacking.PackB(p, p0, kc, jr, cols, width, TKernel.PackWithAvx, dst);
+            GemmPacking.PackB(p, p0, kc, jr, cols, width, PackWithAvx, dst);
             dst += (nint)kc * width;
             jr += cols;
         }
@@ -113,12 +113,15 @@ internal static unsafe class GemmDriver<TKernel>
             if (last && activation != ActivationKind.None)
             {
                 for (var r = 0; r < rows; r++)
-                    TKernel.Activate(tile + (nint)r * p.Ldc, cols, activation);
+                    UnaryKernel.Activate(TKernel.Isa, tile + (nint)r * p.Ldc, cols, activation);
             }
             panel += (nint)kc * width;
             jr += cols;
         }
     }
+
+    // Packing may use 256-bit AVX shuffles at the AVX2 and AVX-512 levels.
+    private static bool PackWithAvx => TKernel.Isa >= IsaLevel.Avx2;
 
     // Width of the B panel holding `cols` columns: the kernel's narrowest fit, except that the in-place-A tile
     // (row-major A) reads full Nr-wide panels.
@@ -138,7 +141,7 @@ internal static unsafe class GemmDriver<TKernel>
                 c[j] = v;
             }
             if (p.Activation != ActivationKind.None)
-                TKernel.Activate(c + n0, n1 - n0, p.Activation);
+                UnaryKernel.Activate(TKernel.Isa, c + n0, n1 - n0, p.Activation);
         }
     }
 }

@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using TokenVision.Tensors.Kernels.Fused;
 using TokenVision.Tensors.Kernels.Simd;
 
 namespace TokenVision.Tensors.Kernels.Gemm;
@@ -26,7 +25,7 @@ internal readonly unsafe struct GemmKernel6x2<TOps, TVec> : IGemmKernel
     public static int Nc => 512;
 
     /// <inheritdoc/>
-    public static bool PackWithAvx => TOps.Count == 8;
+    public static IsaLevel Isa => TOps.Count == 8 ? IsaLevel.Avx2 : IsaLevel.Vector128;
 
     /// <inheritdoc/>
     public static int PanelWidth(int cols) => cols <= TOps.Count ? TOps.Count : 2 * TOps.Count;
@@ -38,18 +37,6 @@ internal readonly unsafe struct GemmKernel6x2<TOps, TVec> : IGemmKernel
             TileWide(kc, a, b, c, ldc, args, rows, cols);
         else
             TileNarrow(kc, a, b, c, ldc, args, rows, cols);
-    }
-
-    /// <inheritdoc/>
-    public static void Activate(float* row, int count, ActivationKind activation)
-    {
-        var isa = TOps.Count == 8 ? IsaLevel.Avx2 : IsaLevel.Vector128;
-        switch (activation)
-        {
-            case ActivationKind.Relu: UnaryKernel.Apply<ReluOp>(isa, row, row, count); break;
-            case ActivationKind.GeluErf: UnaryKernel.Apply<GeluErfOp>(isa, row, row, count); break;
-            case ActivationKind.GeluTanh: UnaryKernel.Apply<GeluTanhOp>(isa, row, row, count); break;
-        }
     }
 
     // A packed panel: row r at a + r, the next depth Mr floats on.

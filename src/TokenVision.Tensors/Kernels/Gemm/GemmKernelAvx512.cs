@@ -1,8 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
-using TokenVision.Tensors.Kernels.Fused;
-using TokenVision.Tensors.Kernels.Simd;
 
 namespace TokenVision.Tensors.Kernels.Gemm;
 
@@ -29,7 +27,7 @@ internal readonly unsafe struct GemmKernelAvx512 : IGemmKernel
     public static int Nc => 384;
 
     /// <inheritdoc/>
-    public static bool PackWithAvx => true;
+    public static IsaLevel Isa => IsaLevel.Avx512;
 
     /// <inheritdoc/>
     public static int PanelWidth(int cols) => cols <= 16 ? 16 : cols <= 32 ? 32 : 48;
@@ -43,17 +41,6 @@ internal readonly unsafe struct GemmKernelAvx512 : IGemmKernel
             Tile32(kc, a, b, c, ldc, args, rows, cols);
         else
             Tile16(kc, a, b, c, ldc, args, rows, cols);
-    }
-
-    /// <inheritdoc/>
-    public static void Activate(float* row, int count, ActivationKind activation)
-    {
-        switch (activation)
-        {
-            case ActivationKind.Relu: UnaryKernel.Apply<ReluOp, Simd512Ops, Vector512<float>>(row, row, count); break;
-            case ActivationKind.GeluErf: UnaryKernel.Apply<GeluErfOp, Simd512Ops, Vector512<float>>(row, row, count); break;
-            case ActivationKind.GeluTanh: UnaryKernel.Apply<GeluTanhOp, Simd512Ops, Vector512<float>>(row, row, count); break;
-        }
     }
 
     // A packed panel: row r at a + r, the next depth Mr floats on.

@@ -91,15 +91,7 @@ internal static unsafe class Gemv
                 v += s->Bias[(nint)(j0 + j) * s->BiasStride];
             acc[j] = v;
         }
-        if (s->Activation != ActivationKind.None)
-        {
-            switch (s->Activation)
-            {
-                case ActivationKind.Relu: UnaryKernel.Apply<ReluOp>(s->Isa, acc, acc, n); break;
-                case ActivationKind.GeluErf: UnaryKernel.Apply<GeluErfOp>(s->Isa, acc, acc, n); break;
-                default: UnaryKernel.Apply<GeluTanhOp>(s->Isa, acc, acc, n); break;
-            }
-        }
+        UnaryKernel.Activate(s->Isa, acc, n, s->Activation);
         for (var j = 0; j < n; j++)
             s->Out[(nint)(j0 + j) * s->OutStride] = acc[j];
     }

@@ -1,5 +1,3 @@
-using TokenVision.Tensors.Kernels.Fused;
-
 namespace TokenVision.Tensors.Kernels.Gemm;
 
 /// <summary>
@@ -20,8 +18,8 @@ internal unsafe interface IGemmKernel
     /// <summary>Columns of B packed per block (NC, a multiple of <see cref="Nr"/>), sized so a block stays in L2.</summary>
     static abstract int Nc { get; }
 
-    /// <summary>Whether packing may use 256-bit AVX shuffles.</summary>
-    static abstract bool PackWithAvx { get; }
+    /// <summary>The instruction-set level the kernel runs at (packing and the activation epilogue use it too).</summary>
+    static abstract IsaLevel Isa { get; }
 
     /// <summary>Width of the panel that holds the last <paramref name="cols"/> (1 to Nr) columns.</summary>
     static abstract int PanelWidth(int cols);
@@ -38,7 +36,4 @@ internal unsafe interface IGemmKernel
     /// results are bitwise equal.
     /// </summary>
     static abstract void TileRows(int kc, float* a, nint lda, float* b, float* c, nint ldc, in GemmTileArgs args, int rows, int cols);
-
-    /// <summary>Applies <paramref name="activation"/> in place to one row of <paramref name="count"/> values.</summary>
-    static abstract void Activate(float* row, int count, ActivationKind activation);
 }
