@@ -101,9 +101,9 @@ public static partial class Functional
         var k = cg * geom.KernelSize;
         var l = geom.OutSize;
         var direct = ctx.IsPointwise;
-        using var col = direct ? null : Tensor.Empty([k, l]);
         if (!FlopCounter.Add((long)n * o * l * k))
             return Tensor.Record(result.Zero_(), OpKind.Conv, ctx, [x, weight, bias], x, weight);
+        using var col = direct ? null : Tensor.Empty([k, l]);
         for (var s = 0; s < n; s++)
         {
             for (var gi = 0; gi < groups; gi++)

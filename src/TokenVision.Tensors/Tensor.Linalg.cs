@@ -190,6 +190,8 @@ public sealed unsafe partial class Tensor
         var rows = input._numel / Math.Max(inF, 1);
         var outShape = (int[])[.. input._shape[..^1], outF];
         var result = Empty(outShape);
+        if (!FlopCounter.Add((long)rows * outF * inF))
+            return result.Zero_();
         using var x2 = input.Reshape(rows, inF);
         using var xc = x2.IsContiguous ? null : x2.CopyToContiguous();
         var xs = xc ?? x2;
@@ -197,8 +199,6 @@ public sealed unsafe partial class Tensor
         var w = wc ?? weight;
         var wTransposed = w._strides[1] == 1;   // row-major [out, in] means op(B) = Wᵀ
         var ldw = wTransposed ? Math.Max(w._strides[0], Math.Max(inF, 1)) : Math.Max(w._strides[1], Math.Max(outF, 1));
-        if (!FlopCounter.Add((long)rows * outF * inF))
-            return result.Zero_();
         using var b = bias?.Contiguous();
         var epilogue = new GemmEpilogue(b is null ? null : b.FloatPtr, activation);
         Sgemm.Multiply(Isa.Current, false, wTransposed, rows, outF, inF, 1f, xs.FloatPtr, Math.Max(xs._strides[0], Math.Max(inF, 1)),
